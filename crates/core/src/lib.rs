@@ -1,0 +1,32 @@
+//! Tuoke's domain: the types and the rules of customer development.
+//!
+//! This crate owns every business rule (validation, status lifecycles, duplicate
+//! keys, pinyin initials, credit-code checksums, money in fen, audit diffs). It
+//! does no IO and cannot observe the world: no async runtime, no database, no
+//! clock, no randomness. Time and ids are passed in by the caller. A test
+//! (`tests/no_io.rs`) fails if an IO crate enters its dependency tree.
+#![forbid(unsafe_code)]
+
+pub mod activity;
+pub mod audit;
+pub mod contact;
+pub mod credit_code;
+pub mod customer;
+mod enums;
+pub mod ids;
+pub mod money;
+pub mod text;
+pub mod user;
+pub mod validation;
+
+pub use activity::{Activity, ActivityDraft, ActivityMethod, Attitude};
+pub use audit::{AuditAction, AuditEntry, field_changes};
+pub use contact::{Birthday, BirthdayCalendar, Contact, ContactDraft, DecisionRole, Level};
+pub use credit_code::CreditCode;
+pub use customer::{
+    AbcClass, ChannelType, Customer, CustomerDraft, CustomerNature, CustomerStatus, Tier,
+};
+pub use ids::{ActivityId, ContactId, CustomerId, TeamId, UserId};
+pub use money::Money;
+pub use user::{Role, Team, TeamDraft, User, UserDraft, Username};
+pub use validation::{FieldError, ValidationErrors};
