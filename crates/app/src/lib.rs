@@ -1,14 +1,10 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Tuoke's use cases and the ports they need.
+//!
+//! Each use case takes the acting user, checks what they may do (the
+//! authorisation policy lives here), calls the rules of `tuoke-core`, and
+//! stores the result through the [`ports::Store`] port. This crate knows
+//! nothing of SQL, HTTP or JSON wire formats; it must not depend on `store`
+//! or `web`.
+#![forbid(unsafe_code)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod ports;

@@ -1,0 +1,382 @@
+//! The ports the use cases need: storage, a clock and an id source. The
+//! `store` crate implements [`Store`] for SQLite and PostgreSQL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use tuoke_core::{
+    AbcClass, Activity, ActivityId, ActivityMethod, AuditEntry, ChannelType, Contact, ContactId,
+    CreditCode, Customer, CustomerId, CustomerNature, CustomerStatus, Team, TeamId, Tier, User,
+    UserId, Username,
+};
+use uuid::Uuid;
+
+/// What can go wrong in storage. Backend details are for the logs only.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The record exists but its version is not the expected one.
+    #[error("version conflict: the record is now at version {current}")]
+    VersionConflict { current: i64 },
+    /// A uniqueness or reference rule of the schema refused the write.
+    /// `what` names the rule, e.g. `customers.name_key`, `users.username`,
+    /// or `users.in_use` for a row other rows still point to.
+    #[error("conflict on {what}")]
+    Conflict { what: String },
+    #[error("invalid cursor")]
+    InvalidCursor,
+    /// Stored data that cannot be read back as a domain value.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// A page request: at most `limit` items after the opaque `cursor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 500;
+
+    pub fn first(limit: u32) -> Self {
+        Self {
+            limit,
+            cursor: None,
+        }
+    }
+}
+
+/// One page of a list and the cursor of the next one (`None` on the last page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which records of owned things a user may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    /// Only records whose (customer's) owner is one of these users.
+    Owners(Vec<UserId>),
+}
+
+impl Visibility {
+    pub fn allows(&self, owner: UserId) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::Owners(ids) => ids.contains(&owner),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CustomerSort {
+    /// Newest first (by id, which is time-ordered).
+    #[default]
+    Newest,
+    /// By the normalised name, A→Z.
+    Name,
+    /// Most recently changed first.
+    Updated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerFilter {
+    pub visible: Visibility,
+    pub owner_id: Option<UserId>,
+    pub status: Option<CustomerStatus>,
+    pub tier: Option<Tier>,
+    pub abc_class: Option<AbcClass>,
+    pub nature: Option<CustomerNature>,
+    pub channel: Option<ChannelType>,
+    pub industry: Option<String>,
+    pub product_category: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    /// Matches a substring of the normalised name, a substring of the short
+    /// name, or a prefix of the pinyin initials of the name or short name.
+    /// Already normalised by the caller (see `tuoke_core::text::normalize_query`).
+    pub q: Option<String>,
+    pub sort: CustomerSort,
+}
+
+impl CustomerFilter {
+    pub fn visible(visible: Visibility) -> Self {
+        Self {
+            visible,
+            owner_id: None,
+            status: None,
+            tier: None,
+            abc_class: None,
+            nature: None,
+            channel: None,
+            industry: None,
+            product_category: None,
+            province: None,
+            city: None,
+            q: None,
+            sort: CustomerSort::Newest,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ActivitySort {
+    /// Most recent contact first (the timeline).
+    #[default]
+    Recent,
+    /// Earliest next follow-up date first (what is due).
+    FollowUp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityFilter {
+    /// Applies to the owner of the activity's customer.
+    pub visible: Visibility,
+    pub customer_id: Option<CustomerId>,
+    pub owner_id: Option<UserId>,
+    pub method: Option<ActivityMethod>,
+    /// `occurred_at >= from`
+    pub from: Option<DateTime<Utc>>,
+    /// `occurred_at < to`
+    pub to: Option<DateTime<Utc>>,
+    /// Follow-ups due: `next_follow_up <= due_by` (records without one are excluded).
+    pub due_by: Option<NaiveDate>,
+    pub sort: ActivitySort,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<UserId>,
+}
+
+/// A response kept for an `Idempotency-Key`, replayed when the same request
+/// comes again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// A fingerprint of the request (method, path, body): a key reused for a
+    /// different request is refused.
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// Storage of every record. Each write is one transaction that also appends
+/// its audit entry, so the audit log never misses a committed change.
+/// Updates and deletes take the version the caller read; a different current
+/// version gives [`StoreError::VersionConflict`] and changes nothing.
+/// An update stores the record with `version + 1` and returns it as stored.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Answers when the database does.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    // Users and sessions.
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn get_user(&self, id: UserId) -> Result<User, StoreError>;
+    /// The user and their password hash, for login.
+    async fn find_user_credentials(
+        &self,
+        username: &Username,
+    ) -> Result<Option<(User, String)>, StoreError>;
+    async fn list_users(&self, page: &PageRequest) -> Result<Page<User>, StoreError>;
+    async fn count_users(&self) -> Result<u64, StoreError>;
+    async fn update_user(
+        &self,
+        user: &User,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError>;
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// `Conflict { what: "users.in_use" }` while customers or activities point to the user.
+    async fn delete_user(
+        &self,
+        id: UserId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// The members of every team this user manages (not the manager themself).
+    async fn list_managed_user_ids(&self, manager_id: UserId) -> Result<Vec<UserId>, StoreError>;
+
+    async fn insert_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The active user of an unexpired session.
+    async fn find_session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    // Teams. Deleting a team leaves its members without a team.
+    async fn insert_team(&self, team: &Team, audit: &AuditEntry) -> Result<(), StoreError>;
+    async fn get_team(&self, id: TeamId) -> Result<Team, StoreError>;
+    async fn list_teams(&self, page: &PageRequest) -> Result<Page<Team>, StoreError>;
+    async fn update_team(
+        &self,
+        team: &Team,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Team, StoreError>;
+    async fn delete_team(
+        &self,
+        id: TeamId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    // Customers. `Conflict { what: "customers.name_key" | "customers.credit_code" }`
+    // when another customer has the same key.
+    async fn insert_customer(
+        &self,
+        customer: &Customer,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn get_customer(&self, id: CustomerId) -> Result<Customer, StoreError>;
+    /// Another customer with this name key or credit code (not `except`).
+    async fn find_customer_duplicate(
+        &self,
+        name_key: &str,
+        credit_code: Option<&CreditCode>,
+        except: Option<CustomerId>,
+    ) -> Result<Option<Customer>, StoreError>;
+    async fn list_customers(
+        &self,
+        filter: &CustomerFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Customer>, StoreError>;
+    async fn update_customer(
+        &self,
+        customer: &Customer,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Customer, StoreError>;
+    /// Deletes the customer with its contacts and activities.
+    async fn delete_customer(
+        &self,
+        id: CustomerId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    // Contacts.
+    async fn insert_contact(&self, contact: &Contact, audit: &AuditEntry)
+    -> Result<(), StoreError>;
+    async fn get_contact(&self, id: ContactId) -> Result<Contact, StoreError>;
+    /// A customer's contacts, by name.
+    async fn list_contacts(
+        &self,
+        customer_id: CustomerId,
+        page: &PageRequest,
+    ) -> Result<Page<Contact>, StoreError>;
+    async fn update_contact(
+        &self,
+        contact: &Contact,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Contact, StoreError>;
+    async fn delete_contact(
+        &self,
+        id: ContactId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    // Activities.
+    async fn insert_activity(
+        &self,
+        activity: &Activity,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn get_activity(&self, id: ActivityId) -> Result<Activity, StoreError>;
+    async fn list_activities(
+        &self,
+        filter: &ActivityFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Activity>, StoreError>;
+    async fn update_activity(
+        &self,
+        activity: &Activity,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Activity, StoreError>;
+    async fn delete_activity(
+        &self,
+        id: ActivityId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    // Audit log, newest first.
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>, StoreError>;
+
+    // Idempotency keys, per user.
+    async fn find_idempotent_response(
+        &self,
+        user_id: UserId,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError>;
+    /// Keeps the first response stored for a key; a second one is ignored.
+    async fn insert_idempotent_response(
+        &self,
+        user_id: UserId,
+        key: &str,
+        response: &StoredResponse,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
+/// The time, as the use cases see it.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// New ids (UUIDv7), as the use cases see them.
+pub trait IdSource: Send + Sync + 'static {
+    fn new_id(&self) -> Uuid;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Time-ordered random ids.
+pub struct UuidV7;
+
+impl IdSource for UuidV7 {
+    fn new_id(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}
