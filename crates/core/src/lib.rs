@@ -12,7 +12,7 @@ pub mod audit;
 pub mod contact;
 pub mod credit_code;
 pub mod customer;
-mod enums;
+pub mod enums;
 pub mod ids;
 pub mod money;
 pub mod text;
