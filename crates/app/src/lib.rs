@@ -11,6 +11,7 @@ mod activities;
 pub mod auth;
 mod contacts;
 mod customers;
+pub mod demo;
 pub mod error;
 mod people;
 pub mod policy;
