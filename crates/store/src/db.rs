@@ -180,7 +180,9 @@ pub(crate) fn write_error(e: sqlx::Error, reference: &str) -> StoreError {
                 .unwrap_or("unique");
             return StoreError::Conflict { what: what.into() };
         }
-        if d.is_foreign_key_violation() {
+        // SQLite reports an ON DELETE RESTRICT refusal as a trigger
+        // constraint (code 1811), with the foreign-key message.
+        if d.is_foreign_key_violation() || d.message() == "FOREIGN KEY constraint failed" {
             return StoreError::Conflict {
                 what: reference.into(),
             };

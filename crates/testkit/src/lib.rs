@@ -1,14 +1,13 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Test support for Tuoke (never a dependency of the shipped binary): fresh
+//! migrated databases on both backends, domain fixtures with a fixed clock,
+//! and the storage conformance suite that every `Store` behaviour runs
+//! through on SQLite and PostgreSQL alike.
+#![forbid(unsafe_code)]
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test support: a failed setup or check must fail the test at once"
+)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod conformance;
+pub mod db;
