@@ -141,6 +141,7 @@ fn decode(cursor: &str) -> Result<(Key, String), StoreError> {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 

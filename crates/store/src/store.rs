@@ -23,8 +23,8 @@ use crate::records::{
 };
 use crate::sql::{Row, Sql, Value};
 
-/// What an activity's foreign keys are checked against, in this order, when
-/// a write is refused for a missing reference (SQLite does not say which).
+/// Stands for "a foreign key of the activity row" until
+/// [`Db::missing_activity_reference`] finds which: SQLite does not say.
 const ACTIVITY_REFERENCE: &str = "activities.reference";
 
 /// Activities without a follow-up date sort after every date.
@@ -225,19 +225,14 @@ impl Db {
         tx.commit().await
     }
 
-    /// Names the missing reference of a refused activity write.
+    /// Names the missing reference of a refused activity write: the
+    /// customer if it is gone, else the owner (the only other key of the row).
     async fn missing_activity_reference(&self, activity: &Activity) -> StoreError {
-        let exists = |table: &str, id: String| {
-            let sql = Sql::new(format!("SELECT id FROM {table} WHERE id = $1")).arg(id);
-            async move {
-                self.fetch_optional::<(String,)>(sql)
-                    .await
-                    .map(|r| r.is_some())
-            }
-        };
-        let what = match exists("customers", activity.customer_id.to_string()).await {
-            Ok(false) => "activities.customer_id",
-            Ok(true) => "activities.owner_id",
+        let sql = Sql::new("SELECT id FROM customers WHERE id = $1")
+            .arg(activity.customer_id.to_string());
+        let what = match self.fetch_optional::<(String,)>(sql).await {
+            Ok(None) => "activities.customer_id",
+            Ok(Some(_)) => "activities.owner_id",
             Err(e) => return e,
         };
         StoreError::Conflict { what: what.into() }

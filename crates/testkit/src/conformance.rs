@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL by [`conformance_tests!`](crate::conformance_tests).
 //! Each test takes a fresh, migrated, empty store.
 
+use std::cmp::Reverse;
 use std::str::FromStr;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -1133,11 +1134,11 @@ pub async fn every_customer_sort_walks_all_pages_without_gaps_or_duplicates(db: 
         customers.push(customer);
     }
     let mut newest = customers.clone();
-    newest.sort_by(|a, b| b.id.cmp(&a.id));
+    newest.sort_by_key(|c| Reverse(c.id));
     let mut by_name = customers.clone();
     by_name.sort_by(|a, b| (&a.name_key, a.id).cmp(&(&b.name_key, b.id)));
     let mut updated = customers.clone();
-    updated.sort_by(|a, b| (b.updated_at, b.id).cmp(&(a.updated_at, a.id)));
+    updated.sort_by_key(|c| Reverse((c.updated_at, c.id)));
     for (sort, expected) in [
         (CustomerSort::Newest, newest),
         (CustomerSort::Name, by_name),
@@ -1539,7 +1540,7 @@ pub async fn both_activity_sorts_walk_all_pages_without_gaps_or_duplicates(db: &
         );
     }
     let mut recent = all.clone();
-    recent.sort_by(|a, b| (b.occurred_at, b.id).cmp(&(a.occurred_at, a.id)));
+    recent.sort_by_key(|a| Reverse((a.occurred_at, a.id)));
     let mut due = all.clone();
     // Records without a follow-up date come last.
     due.sort_by_key(|a| (a.next_follow_up.is_none(), a.next_follow_up, a.id));

@@ -130,7 +130,7 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
 }
 
 #[tokio::test]
-async fn an_in_memory_sqlite_database_keeps_its_data_across_the_pool() {
+async fn an_in_memory_sqlite_database_is_accepted_and_migrated() {
     let db = tuoke_store::Db::connect("sqlite::memory:").await.unwrap();
     db.migrate().await.unwrap();
     assert_eq!(db.count_users().await.unwrap(), 0);
