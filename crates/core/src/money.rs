@@ -38,7 +38,10 @@ impl Money {
         if yuan > Decimal::from(MAX_YUAN) {
             return Err(MoneyError::TooLarge);
         }
-        Ok(Self(yuan.normalize()))
+        // Always two decimals: an amount reads the same however it was typed.
+        let mut yuan = yuan.normalize();
+        yuan.rescale(2);
+        Ok(Self(yuan))
     }
 
     pub fn from_fen(fen: i64) -> Result<Self, MoneyError> {
@@ -105,8 +108,10 @@ mod tests {
     }
 
     #[test]
-    fn trailing_zeros_do_not_count_as_precision() {
-        assert!(Money::from_yuan(Decimal::from_str("12.3000").unwrap()).is_ok());
+    fn trailing_zeros_do_not_count_as_precision_and_amounts_keep_two_decimals() {
+        let m = Money::from_yuan(Decimal::from_str("12.3000").unwrap()).unwrap();
+        assert_eq!(m.yuan().to_string(), "12.30");
+        assert_eq!(Money::from_fen(500).unwrap().yuan().to_string(), "5.00");
     }
 
     proptest! {

@@ -1,14 +1,18 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Tuoke's storage: the [`tuoke_app::ports::Store`] port on SQLite and
+//! PostgreSQL.
+//!
+//! This crate owns all SQL, both migration trees (append-only, kept in step by
+//! a test), transactions and optimistic locking. It is the only crate that
+//! knows SQL; it depends on `tuoke-core` and `tuoke-app` only, never on `web`.
+//! Each statement is written once and runs on either backend: values are
+//! stored in one representation (text ids, integer microseconds, integer fen,
+//! text codes) that both databases read and sort the same way.
+#![forbid(unsafe_code)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod cursor;
+mod db;
+mod records;
+mod sql;
+mod store;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use db::Db;

@@ -1,14 +1,15 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Test support for Tuoke (never a dependency of the shipped binary): fresh
+//! migrated databases on both backends, domain fixtures with a fixed clock,
+//! the storage conformance suite that every `Store` behaviour runs through on
+//! SQLite and PostgreSQL alike, and the real server on a random port with a
+//! small HTTP client for the black-box API tests.
+#![forbid(unsafe_code)]
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test support: a failed setup or check must fail the test at once"
+)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod conformance;
+pub mod db;
+pub mod server;

@@ -79,8 +79,9 @@ pub(crate) fn field_error<E: std::fmt::Display>(
     });
     let field = match (path.as_str(), named) {
         (".", Some(f)) => f,
-        (_, Some(f)) => format!("{path}.{f}"),
-        (p, None) => p.to_owned(),
+        // A missing field is reported at its parent, an unknown one at itself.
+        (p, Some(f)) if !p.ends_with(f.as_str()) => format!("{p}.{f}"),
+        (p, _) => p.to_owned(),
     };
     let message = message
         .split(" at line ")

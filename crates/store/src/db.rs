@@ -1,0 +1,201 @@
+//! The connection pool of either backend, transactions, and the few places
+//! that dispatch a statement to the backend in use.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite, Transaction};
+use tuoke_app::ports::StoreError;
+
+use crate::sql::{Row, Sql};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database: a pool on SQLite or PostgreSQL, chosen by the URL.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the pool of either backend, so the body is
+/// written once and compiled for each.
+macro_rules! on_pool {
+    ($self:expr, $p:ident => $body:expr) => {
+        match &$self.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// An open transaction; dropping it rolls back.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! on_tx {
+    ($self:expr, $t:ident => $body:expr) => {
+        match $self {
+            Tx::Sqlite($t) => $body,
+            Tx::Postgres($t) => $body,
+        }
+    };
+}
+
+impl Db {
+    /// Opens `sqlite://PATH` (created if missing), `sqlite::memory:`, or
+    /// `postgres://...`. Any other URL is refused before touching the disk.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        let pool = match scheme {
+            "sqlite" => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(backend)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+                    .synchronous(SqliteSynchronous::Normal);
+                let mut pool = SqlitePoolOptions::new();
+                if url.contains(":memory:") || url.contains("mode=memory") {
+                    // An in-memory database lives as long as one connection does.
+                    pool = pool
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None);
+                }
+                Pool::Sqlite(pool.connect_with(options).await.map_err(backend)?)
+            }
+            "postgres" | "postgresql" => {
+                Pool::Postgres(PgPoolOptions::new().connect(url).await.map_err(backend)?)
+            }
+            _ => {
+                return Err(StoreError::Backend(
+                    "unsupported database URL: use sqlite://PATH or postgres://...".into(),
+                ));
+            }
+        };
+        Ok(Db { pool })
+    }
+
+    /// Applies the embedded migrations of the backend in use.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        }
+        .map_err(backend)
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Waits for the connections to close.
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        on_pool!(self, p => p.begin().await.map(Into::into)).map_err(backend)
+    }
+
+    pub(crate) async fn execute(&self, sql: Sql) -> Result<u64, sqlx::Error> {
+        on_pool!(self, p => sql.query().execute(p).await.map(|r| r.rows_affected()))
+    }
+
+    pub(crate) async fn fetch_optional<R: Row>(&self, sql: Sql) -> Result<Option<R>, StoreError> {
+        on_pool!(self, p => sql.query().try_map(|r| R::from_row(&r)).fetch_optional(p).await)
+            .map_err(backend)
+    }
+
+    pub(crate) async fn fetch_all<R: Row>(&self, sql: Sql) -> Result<Vec<R>, StoreError> {
+        on_pool!(self, p => sql.query().try_map(|r| R::from_row(&r)).fetch_all(p).await)
+            .map_err(backend)
+    }
+}
+
+impl From<Transaction<'static, Sqlite>> for Tx {
+    fn from(t: Transaction<'static, Sqlite>) -> Self {
+        Tx::Sqlite(t)
+    }
+}
+
+impl From<Transaction<'static, Postgres>> for Tx {
+    fn from(t: Transaction<'static, Postgres>) -> Self {
+        Tx::Postgres(t)
+    }
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.commit().await).map_err(backend)
+    }
+
+    pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, sqlx::Error> {
+        on_tx!(self, t => sql.query().execute(&mut **t).await.map(|r| r.rows_affected()))
+    }
+
+    pub(crate) async fn fetch_optional<R: Row>(
+        &mut self,
+        sql: Sql,
+    ) -> Result<Option<R>, sqlx::Error> {
+        on_tx!(self, t => sql.query().try_map(|r| R::from_row(&r)).fetch_optional(&mut **t).await)
+    }
+}
+
+/// Any failure the caller cannot act on; the text is for the logs.
+pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// The error of a write. A uniqueness violation names its rule: PostgreSQL
+/// reports the constraint (named `table.column` in the schema), SQLite says
+/// `UNIQUE constraint failed: table.column`. SQLite does not say which
+/// foreign key failed, so the caller names it (`reference`).
+pub(crate) fn write_error(e: sqlx::Error, reference: &str) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            let what = d
+                .constraint()
+                .or_else(|| d.message().rsplit_once(": ").map(|(_, what)| what))
+                .unwrap_or("unique");
+            return StoreError::Conflict { what: what.into() };
+        }
+        // SQLite reports an ON DELETE RESTRICT refusal as a trigger
+        // constraint (code 1811), with the foreign-key message.
+        if d.is_foreign_key_violation() || d.message() == "FOREIGN KEY constraint failed" {
+            return StoreError::Conflict {
+                what: reference.into(),
+            };
+        }
+    }
+    backend(e)
+}
+
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(column: &str, v: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(v)
+        .ok_or_else(|| StoreError::Corrupt(format!("{column}: timestamp {v} out of range")))
+}

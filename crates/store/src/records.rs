@@ -1,0 +1,468 @@
+//! How each record maps to its table: the columns, the values written, and
+//! the row read back (checked: a value that does not parse is `Corrupt`).
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use tuoke_app::ports::{StoreError, StoredResponse};
+use tuoke_core::{
+    Activity, AuditEntry, Contact, CreditCode, Customer, Level, Money, Team, User, Username,
+};
+
+use crate::db::{from_micros, micros};
+use crate::sql::Value;
+
+/// The columns of a record table besides the bookkeeping ones
+/// (`id`, `version`, `created_at`, `updated_at`), with their values.
+pub(crate) type Fields = Vec<(&'static str, Value)>;
+
+pub(crate) fn parse<T: FromStr>(column: &str, text: &str) -> Result<T, StoreError>
+where
+    T::Err: Display,
+{
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{column} `{text}`: {e}")))
+}
+
+fn parse_opt<T: FromStr>(column: &str, text: Option<String>) -> Result<Option<T>, StoreError>
+where
+    T::Err: Display,
+{
+    text.map(|t| parse(column, &t)).transpose()
+}
+
+fn int<T: TryFrom<i64>>(column: &str, v: Option<i64>) -> Result<Option<T>, StoreError> {
+    v.map(|v| {
+        T::try_from(v).map_err(|_| StoreError::Corrupt(format!("{column}: {v} out of range")))
+    })
+    .transpose()
+}
+
+fn money(column: &str, fen: Option<i64>) -> Result<Option<Money>, StoreError> {
+    fen.map(|f| Money::from_fen(f).map_err(|e| StoreError::Corrupt(format!("{column}: {e}"))))
+        .transpose()
+}
+
+fn code<T: Display>(v: Option<T>) -> Value {
+    Value::Text(v.map(|v| v.to_string()))
+}
+
+pub(crate) const USER_COLUMNS: &str =
+    "id, username, display_name, role, team_id, active, version, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CredentialsRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: String,
+    pub username: String,
+    display_name: String,
+    role: String,
+    team_id: Option<String>,
+    active: bool,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            id: parse("users.id", &r.id)?,
+            username: Username::parse(&r.username)
+                .map_err(|_| StoreError::Corrupt(format!("users.username `{}`", r.username)))?,
+            display_name: r.display_name,
+            role: parse("users.role", &r.role)?,
+            team_id: parse_opt("users.team_id", r.team_id)?,
+            active: r.active,
+            version: r.version,
+            created_at: from_micros("users.created_at", r.created_at)?,
+            updated_at: from_micros("users.updated_at", r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn user_fields(u: &User) -> Fields {
+    vec![
+        ("username", u.username.as_str().into()),
+        ("display_name", u.display_name.as_str().into()),
+        ("role", u.role.code().into()),
+        ("team_id", code(u.team_id)),
+        ("active", u.active.into()),
+    ]
+}
+
+pub(crate) const TEAM_COLUMNS: &str = "id, name, manager_id, version, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TeamRow {
+    pub id: String,
+    pub name: String,
+    manager_id: Option<String>,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<TeamRow> for Team {
+    type Error = StoreError;
+    fn try_from(r: TeamRow) -> Result<Self, StoreError> {
+        Ok(Team {
+            id: parse("teams.id", &r.id)?,
+            name: r.name,
+            manager_id: parse_opt("teams.manager_id", r.manager_id)?,
+            version: r.version,
+            created_at: from_micros("teams.created_at", r.created_at)?,
+            updated_at: from_micros("teams.updated_at", r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn team_fields(t: &Team) -> Fields {
+    vec![
+        ("name", t.name.as_str().into()),
+        ("manager_id", code(t.manager_id)),
+    ]
+}
+
+pub(crate) const CUSTOMER_COLUMNS: &str = "id, name, name_key, short_name, pinyin, short_pinyin, \
+    credit_code, nature, channel, industry, product_category, province, city, tier, abc_class, \
+    owner_id, status, monthly_volume_fen, address, phone, website, notes, version, created_at, \
+    updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CustomerRow {
+    pub id: String,
+    name: String,
+    pub name_key: String,
+    short_name: Option<String>,
+    pinyin: String,
+    short_pinyin: String,
+    credit_code: Option<String>,
+    nature: Option<String>,
+    channel: Option<String>,
+    industry: Option<String>,
+    product_category: Option<String>,
+    province: Option<String>,
+    city: Option<String>,
+    tier: String,
+    abc_class: Option<String>,
+    owner_id: String,
+    status: String,
+    monthly_volume_fen: Option<i64>,
+    address: Option<String>,
+    phone: Option<String>,
+    website: Option<String>,
+    notes: Option<String>,
+    version: i64,
+    created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = StoreError;
+    fn try_from(r: CustomerRow) -> Result<Self, StoreError> {
+        Ok(Customer {
+            id: parse("customers.id", &r.id)?,
+            name: r.name,
+            name_key: r.name_key,
+            short_name: r.short_name,
+            pinyin: r.pinyin,
+            short_pinyin: r.short_pinyin,
+            credit_code: r
+                .credit_code
+                .map(|c| {
+                    CreditCode::parse(&c)
+                        .map_err(|e| StoreError::Corrupt(format!("customers.credit_code: {e}")))
+                })
+                .transpose()?,
+            nature: parse_opt("customers.nature", r.nature)?,
+            channel: parse_opt("customers.channel", r.channel)?,
+            industry: r.industry,
+            product_category: r.product_category,
+            province: r.province,
+            city: r.city,
+            tier: parse("customers.tier", &r.tier)?,
+            abc_class: parse_opt("customers.abc_class", r.abc_class)?,
+            owner_id: parse("customers.owner_id", &r.owner_id)?,
+            status: parse("customers.status", &r.status)?,
+            monthly_volume: money("customers.monthly_volume_fen", r.monthly_volume_fen)?,
+            address: r.address,
+            phone: r.phone,
+            website: r.website,
+            notes: r.notes,
+            version: r.version,
+            created_at: from_micros("customers.created_at", r.created_at)?,
+            updated_at: from_micros("customers.updated_at", r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn customer_fields(c: &Customer) -> Fields {
+    vec![
+        ("name", c.name.as_str().into()),
+        ("name_key", c.name_key.as_str().into()),
+        ("short_name", c.short_name.clone().into()),
+        ("pinyin", c.pinyin.as_str().into()),
+        ("short_pinyin", c.short_pinyin.as_str().into()),
+        ("credit_code", code(c.credit_code.as_ref())),
+        ("nature", code(c.nature)),
+        ("channel", code(c.channel)),
+        ("industry", c.industry.clone().into()),
+        ("product_category", c.product_category.clone().into()),
+        ("province", c.province.clone().into()),
+        ("city", c.city.clone().into()),
+        ("tier", c.tier.code().into()),
+        ("abc_class", code(c.abc_class)),
+        ("owner_id", c.owner_id.to_string().into()),
+        ("status", c.status.code().into()),
+        (
+            "monthly_volume_fen",
+            c.monthly_volume.map(Money::fen).into(),
+        ),
+        ("address", c.address.clone().into()),
+        ("phone", c.phone.clone().into()),
+        ("website", c.website.clone().into()),
+        ("notes", c.notes.clone().into()),
+    ]
+}
+
+pub(crate) const CONTACT_COLUMNS: &str = "id, customer_id, name, title, department, mobile, \
+    phone, email, wechat, roles, influence, relationship, birthday, native_place, age, hobbies, \
+    tenure_years, authority, style, family, notes, version, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ContactRow {
+    pub id: String,
+    customer_id: String,
+    pub name: String,
+    title: Option<String>,
+    department: Option<String>,
+    mobile: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    wechat: Option<String>,
+    roles: String,
+    influence: Option<i64>,
+    relationship: Option<i64>,
+    birthday: Option<String>,
+    native_place: Option<String>,
+    age: Option<i64>,
+    hobbies: Option<String>,
+    tenure_years: Option<i64>,
+    authority: Option<String>,
+    style: Option<String>,
+    family: Option<String>,
+    notes: Option<String>,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn level(column: &str, v: Option<i64>) -> Result<Option<Level>, StoreError> {
+    int::<u8>(column, v)?
+        .map(|l| Level::new(l).ok_or_else(|| StoreError::Corrupt(format!("{column}: {l}"))))
+        .transpose()
+}
+
+impl TryFrom<ContactRow> for Contact {
+    type Error = StoreError;
+    fn try_from(r: ContactRow) -> Result<Self, StoreError> {
+        Ok(Contact {
+            id: parse("contacts.id", &r.id)?,
+            customer_id: parse("contacts.customer_id", &r.customer_id)?,
+            name: r.name,
+            title: r.title,
+            department: r.department,
+            mobile: r.mobile,
+            phone: r.phone,
+            email: r.email,
+            wechat: r.wechat,
+            roles: r
+                .roles
+                .split(',')
+                .filter(|code| !code.is_empty())
+                .map(|code| parse("contacts.roles", code))
+                .collect::<Result<_, _>>()?,
+            influence: level("contacts.influence", r.influence)?,
+            relationship: level("contacts.relationship", r.relationship)?,
+            birthday: parse_opt("contacts.birthday", r.birthday)?,
+            native_place: r.native_place,
+            age: int("contacts.age", r.age)?,
+            hobbies: r.hobbies,
+            tenure_years: int("contacts.tenure_years", r.tenure_years)?,
+            authority: r.authority,
+            style: r.style,
+            family: r.family,
+            notes: r.notes,
+            version: r.version,
+            created_at: from_micros("contacts.created_at", r.created_at)?,
+            updated_at: from_micros("contacts.updated_at", r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn contact_fields(c: &Contact) -> Fields {
+    let roles: Vec<&str> = c.roles.iter().map(|r| r.code()).collect();
+    vec![
+        ("customer_id", c.customer_id.to_string().into()),
+        ("name", c.name.as_str().into()),
+        ("title", c.title.clone().into()),
+        ("department", c.department.clone().into()),
+        ("mobile", c.mobile.clone().into()),
+        ("phone", c.phone.clone().into()),
+        ("email", c.email.clone().into()),
+        ("wechat", c.wechat.clone().into()),
+        ("roles", roles.join(",").into()),
+        ("influence", c.influence.map(|l| i64::from(l.get())).into()),
+        (
+            "relationship",
+            c.relationship.map(|l| i64::from(l.get())).into(),
+        ),
+        ("birthday", code(c.birthday)),
+        ("native_place", c.native_place.clone().into()),
+        ("age", c.age.map(i64::from).into()),
+        ("hobbies", c.hobbies.clone().into()),
+        ("tenure_years", c.tenure_years.map(i64::from).into()),
+        ("authority", c.authority.clone().into()),
+        ("style", c.style.clone().into()),
+        ("family", c.family.clone().into()),
+        ("notes", c.notes.clone().into()),
+    ]
+}
+
+pub(crate) const ACTIVITY_COLUMNS: &str = "id, customer_id, occurred_at, method, \
+    duration_minutes, content, progress, attitude, attitude_note, next_step, next_follow_up, \
+    gift_value_fen, owner_id, version, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ActivityRow {
+    pub id: String,
+    customer_id: String,
+    pub occurred_at: i64,
+    method: String,
+    duration_minutes: Option<i64>,
+    content: String,
+    progress: Option<String>,
+    attitude: Option<String>,
+    attitude_note: Option<String>,
+    next_step: Option<String>,
+    pub next_follow_up: Option<String>,
+    gift_value_fen: Option<i64>,
+    owner_id: String,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<ActivityRow> for Activity {
+    type Error = StoreError;
+    /// Without its contacts, which live in `activity_contacts`.
+    fn try_from(r: ActivityRow) -> Result<Self, StoreError> {
+        Ok(Activity {
+            id: parse("activities.id", &r.id)?,
+            customer_id: parse("activities.customer_id", &r.customer_id)?,
+            contact_ids: Vec::new(),
+            occurred_at: from_micros("activities.occurred_at", r.occurred_at)?,
+            method: parse("activities.method", &r.method)?,
+            duration_minutes: int("activities.duration_minutes", r.duration_minutes)?,
+            content: r.content,
+            progress: r.progress,
+            attitude: parse_opt("activities.attitude", r.attitude)?,
+            attitude_note: r.attitude_note,
+            next_step: r.next_step,
+            next_follow_up: parse_opt::<NaiveDate>("activities.next_follow_up", r.next_follow_up)?,
+            gift_value: money("activities.gift_value_fen", r.gift_value_fen)?,
+            owner_id: parse("activities.owner_id", &r.owner_id)?,
+            version: r.version,
+            created_at: from_micros("activities.created_at", r.created_at)?,
+            updated_at: from_micros("activities.updated_at", r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn activity_fields(a: &Activity) -> Fields {
+    vec![
+        ("customer_id", a.customer_id.to_string().into()),
+        ("occurred_at", micros(a.occurred_at).into()),
+        ("method", a.method.code().into()),
+        ("duration_minutes", a.duration_minutes.map(i64::from).into()),
+        ("content", a.content.as_str().into()),
+        ("progress", a.progress.clone().into()),
+        ("attitude", code(a.attitude)),
+        ("attitude_note", a.attitude_note.clone().into()),
+        ("next_step", a.next_step.clone().into()),
+        // `YYYY-MM-DD` text sorts in date order.
+        ("next_follow_up", code(a.next_follow_up)),
+        ("gift_value_fen", a.gift_value.map(Money::fen).into()),
+        ("owner_id", a.owner_id.to_string().into()),
+    ]
+}
+
+pub(crate) const AUDIT_COLUMNS: &str = "id, at, actor_id, action, entity, entity_id, changes";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    pub id: String,
+    pub at: i64,
+    actor_id: Option<String>,
+    action: String,
+    entity: String,
+    entity_id: String,
+    changes: String,
+}
+
+impl TryFrom<AuditRow> for AuditEntry {
+    type Error = StoreError;
+    fn try_from(r: AuditRow) -> Result<Self, StoreError> {
+        Ok(AuditEntry {
+            id: parse("audit_log.id", &r.id)?,
+            at: from_micros("audit_log.at", r.at)?,
+            actor_id: parse_opt("audit_log.actor_id", r.actor_id)?,
+            action: parse("audit_log.action", &r.action)?,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            changes: parse("audit_log.changes", &r.changes)?,
+        })
+    }
+}
+
+/// All the columns of `audit_log`, in [`AUDIT_COLUMNS`] order.
+pub(crate) fn audit_values(e: &AuditEntry) -> [Value; 7] {
+    [
+        e.id.hyphenated().to_string().into(),
+        micros(e.at).into(),
+        code(e.actor_id),
+        e.action.code().into(),
+        e.entity.as_str().into(),
+        e.entity_id.as_str().into(),
+        e.changes.to_string().into(),
+    ]
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ResponseRow {
+    fingerprint: String,
+    status: i64,
+    body: String,
+}
+
+impl TryFrom<ResponseRow> for StoredResponse {
+    type Error = StoreError;
+    fn try_from(r: ResponseRow) -> Result<Self, StoreError> {
+        Ok(StoredResponse {
+            fingerprint: r.fingerprint,
+            status: u16::try_from(r.status).map_err(|_| {
+                StoreError::Corrupt(format!("idempotency_keys.status: {}", r.status))
+            })?,
+            body: r.body,
+        })
+    }
+}

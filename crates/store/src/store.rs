@@ -1,0 +1,987 @@
+//! The [`Store`] port: every statement, written once for both backends.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tuoke_app::ports::{
+    ActivityFilter, ActivitySort, AuditFilter, CustomerFilter, CustomerSort, Page, PageRequest,
+    Store, StoreError, StoredResponse, Visibility,
+};
+use tuoke_core::{
+    Activity, ActivityId, AuditEntry, Contact, ContactId, CreditCode, Customer, CustomerId, Team,
+    TeamId, User, UserId, Username,
+};
+
+use crate::cursor::{Key, Order, SortKey, paginate};
+use crate::db::{Db, Tx, backend, micros, write_error};
+use crate::records::{
+    ACTIVITY_COLUMNS, AUDIT_COLUMNS, ActivityRow, AuditRow, CONTACT_COLUMNS, CUSTOMER_COLUMNS,
+    ContactRow, CredentialsRow, CustomerRow, Fields, ResponseRow, TEAM_COLUMNS, TeamRow,
+    USER_COLUMNS, UserRow, activity_fields, audit_values, contact_fields, customer_fields, parse,
+    team_fields, user_fields,
+};
+use crate::sql::{Row, Sql, Value};
+
+/// Stands for "a foreign key of the activity row" until
+/// [`Db::missing_activity_reference`] finds which: SQLite does not say.
+const ACTIVITY_REFERENCE: &str = "activities.reference";
+
+/// Activities without a follow-up date sort after every date.
+const FOLLOW_UP_KEY: &str = "COALESCE(next_follow_up, '~')";
+const NO_FOLLOW_UP: &str = "~";
+
+impl Tx {
+    async fn insert(
+        &mut self,
+        table: &str,
+        id: String,
+        fields: Fields,
+        stamps: (i64, DateTime<Utc>, DateTime<Utc>),
+        reference: &str,
+    ) -> Result<(), StoreError> {
+        let (version, created_at, updated_at) = stamps;
+        let (columns, values): (Vec<_>, Vec<_>) = fields.into_iter().unzip();
+        let mut sql = Sql::new(format!(
+            "INSERT INTO {table} (id, {}, version, created_at, updated_at) VALUES (",
+            columns.join(", ")
+        ));
+        sql.push_bind(id).push(", ");
+        sql.push_list(values);
+        sql.push(", ").push_list([
+            Value::from(version),
+            micros(created_at).into(),
+            micros(updated_at).into(),
+        ]);
+        sql.push(")");
+        self.execute(sql)
+            .await
+            .map_err(|e| write_error(e, reference))?;
+        Ok(())
+    }
+
+    /// Writes `fields` if the record is at `expected`, and returns the
+    /// stored row (at `expected + 1`).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the one generic update of every record table"
+    )]
+    async fn update<R: Row>(
+        &mut self,
+        table: &str,
+        columns: &str,
+        id: String,
+        fields: Fields,
+        updated_at: DateTime<Utc>,
+        expected: i64,
+        reference: &str,
+    ) -> Result<R, StoreError> {
+        let mut sql = Sql::new(format!("UPDATE {table} SET "));
+        for (column, value) in fields {
+            sql.push(column).push(" = ").push_bind(value).push(", ");
+        }
+        sql.push("updated_at = ").push_bind(micros(updated_at));
+        sql.push(", version = version + 1 WHERE id = ")
+            .push_bind(id.clone());
+        sql.push(" AND version = ").push_bind(expected);
+        sql.push(" RETURNING ").push(columns);
+        match self.fetch_optional(sql).await {
+            Ok(Some(row)) => Ok(row),
+            Ok(None) => Err(self.stale(table, id).await),
+            Err(e) => Err(write_error(e, reference)),
+        }
+    }
+
+    async fn delete(
+        &mut self,
+        table: &str,
+        id: String,
+        expected: i64,
+        reference: &str,
+    ) -> Result<(), StoreError> {
+        let sql = Sql::new(format!(
+            "DELETE FROM {table} WHERE id = $1 AND version = $2"
+        ))
+        .arg(id.clone())
+        .arg(expected);
+        match self.execute(sql).await {
+            Ok(0) => Err(self.stale(table, id).await),
+            Ok(_) => Ok(()),
+            Err(e) => Err(write_error(e, reference)),
+        }
+    }
+
+    /// Why a versioned write touched no row: the record is gone, or at
+    /// another version.
+    async fn stale(&mut self, table: &str, id: String) -> StoreError {
+        let sql = Sql::new(format!("SELECT version FROM {table} WHERE id = $1")).arg(id);
+        match self.fetch_optional::<(i64,)>(sql).await {
+            Ok(Some((current,))) => StoreError::VersionConflict { current },
+            Ok(None) => StoreError::NotFound,
+            Err(e) => backend(e),
+        }
+    }
+
+    async fn audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut sql = Sql::new(format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ("));
+        sql.push_list(audit_values(entry));
+        sql.push(")");
+        self.execute(sql).await.map_err(backend)?;
+        Ok(())
+    }
+
+    /// Stores the contacts of an activity in their order.
+    async fn link_contacts(&mut self, activity: &Activity) -> Result<(), StoreError> {
+        if activity.contact_ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql =
+            Sql::new("INSERT INTO activity_contacts (activity_id, contact_id, position) VALUES ");
+        for (position, contact) in activity.contact_ids.iter().enumerate() {
+            if position > 0 {
+                sql.push(", ");
+            }
+            sql.push("(").push_list([
+                Value::from(activity.id.to_string()),
+                contact.to_string().into(),
+                (position as i64).into(),
+            ]);
+            sql.push(")");
+        }
+        self.execute(sql)
+            .await
+            .map_err(|e| write_error(e, "activity_contacts.contact_id"))?;
+        Ok(())
+    }
+}
+
+impl Db {
+    async fn get<R: Row, T: TryFrom<R, Error = StoreError>>(
+        &self,
+        table: &str,
+        columns: &str,
+        id: String,
+    ) -> Result<T, StoreError> {
+        let sql = Sql::new(format!("SELECT {columns} FROM {table} WHERE id = $1")).arg(id);
+        self.fetch_optional::<R>(sql)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_into()
+    }
+
+    /// Inserts a record and its audit entry in one transaction.
+    async fn insert_record(
+        &self,
+        table: &str,
+        id: String,
+        fields: Fields,
+        stamps: (i64, DateTime<Utc>, DateTime<Utc>),
+        reference: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.insert(table, id, fields, stamps, reference).await?;
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    /// Updates a record at `expected` and appends its audit entry, in one
+    /// transaction.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the one generic update of every record table"
+    )]
+    async fn update_record<R: Row, T: TryFrom<R, Error = StoreError>>(
+        &self,
+        table: &str,
+        columns: &str,
+        id: String,
+        fields: Fields,
+        updated_at: DateTime<Utc>,
+        expected: i64,
+        reference: &str,
+        audit: &AuditEntry,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.begin().await?;
+        let row: R = tx
+            .update(table, columns, id, fields, updated_at, expected, reference)
+            .await?;
+        tx.audit(audit).await?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    async fn delete_record(
+        &self,
+        table: &str,
+        id: String,
+        expected: i64,
+        reference: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.delete(table, id, expected, reference).await?;
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    /// Names the missing reference of a refused activity write: the
+    /// customer if it is gone, else the owner (the only other key of the row).
+    async fn missing_activity_reference(&self, activity: &Activity) -> StoreError {
+        let sql = Sql::new("SELECT id FROM customers WHERE id = $1")
+            .arg(activity.customer_id.to_string());
+        let what = match self.fetch_optional::<(String,)>(sql).await {
+            Ok(None) => "activities.customer_id",
+            Ok(Some(_)) => "activities.owner_id",
+            Err(e) => return e,
+        };
+        StoreError::Conflict { what: what.into() }
+    }
+
+    /// Writes an activity (insert or update) with its contact list.
+    async fn write_activity(
+        &self,
+        activity: &Activity,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<Activity, StoreError> {
+        let mut tx = self.begin().await?;
+        let id = activity.id.to_string();
+        let fields = activity_fields(activity);
+        let written = match expected {
+            None => {
+                let stamps = (activity.version, activity.created_at, activity.updated_at);
+                tx.insert("activities", id.clone(), fields, stamps, ACTIVITY_REFERENCE)
+                    .await
+                    .map(|()| None)
+            }
+            Some(expected) => tx
+                .update::<ActivityRow>(
+                    "activities",
+                    ACTIVITY_COLUMNS,
+                    id.clone(),
+                    fields,
+                    activity.updated_at,
+                    expected,
+                    ACTIVITY_REFERENCE,
+                )
+                .await
+                .map(Some),
+        };
+        let row = match written {
+            Err(StoreError::Conflict { what }) if what == ACTIVITY_REFERENCE => {
+                // Release the connection first: SQLite in memory has only one.
+                drop(tx);
+                return Err(self.missing_activity_reference(activity).await);
+            }
+            other => other?,
+        };
+        if expected.is_some() {
+            let sql = Sql::new("DELETE FROM activity_contacts WHERE activity_id = $1").arg(id);
+            tx.execute(sql).await.map_err(backend)?;
+        }
+        tx.link_contacts(activity).await?;
+        tx.audit(audit).await?;
+        tx.commit().await?;
+        match row {
+            Some(row) => Ok(Activity {
+                contact_ids: activity.contact_ids.clone(),
+                ..Activity::try_from(row)?
+            }),
+            None => Ok(activity.clone()),
+        }
+    }
+
+    /// Completes activity rows with their contacts, in order.
+    async fn with_contacts(&self, rows: Vec<ActivityRow>) -> Result<Vec<Activity>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(
+            "SELECT activity_id, contact_id FROM activity_contacts WHERE activity_id IN (",
+        );
+        sql.push_list(rows.iter().map(|r| r.id.clone()));
+        sql.push(") ORDER BY activity_id, position");
+        let mut contacts: HashMap<String, Vec<ContactId>> = HashMap::new();
+        for (activity, contact) in self.fetch_all::<(String, String)>(sql).await? {
+            let contact = parse("activity_contacts.contact_id", &contact)?;
+            contacts.entry(activity).or_default().push(contact);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let contact_ids = contacts.remove(&row.id).unwrap_or_default();
+                Ok(Activity {
+                    contact_ids,
+                    ..Activity::try_from(row)?
+                })
+            })
+            .collect()
+    }
+}
+
+fn convert<R, T: TryFrom<R, Error = StoreError>>(
+    (rows, next_cursor): (Vec<R>, Option<String>),
+) -> Result<Page<T>, StoreError> {
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(T::try_from)
+            .collect::<Result<_, _>>()?,
+        next_cursor,
+    })
+}
+
+/// `AND owner IN (...)` for a visibility; an empty list matches nothing.
+fn push_visibility(sql: &mut Sql, column: &str, visible: &Visibility) {
+    match visible {
+        Visibility::All => {}
+        Visibility::Owners(ids) if ids.is_empty() => {
+            sql.push(" AND 1 = 0");
+        }
+        Visibility::Owners(ids) => {
+            sql.push(" AND ").push(column).push(" IN (");
+            sql.push_list(ids.iter().map(ToString::to_string));
+            sql.push(")");
+        }
+    }
+}
+
+fn push_eq(sql: &mut Sql, column: &str, value: Option<impl ToString>) {
+    if let Some(value) = value {
+        sql.push(" AND ").push(column).push(" = ");
+        sql.push_bind(value.to_string());
+    }
+}
+
+/// `q` as a LIKE pattern that matches it literally.
+fn like_escape(q: &str) -> String {
+    q.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[async_trait]
+impl Store for Db {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.execute(Sql::new("SELECT 1")).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut fields = user_fields(user);
+        fields.push(("password_hash", password_hash.into()));
+        let stamps = (user.version, user.created_at, user.updated_at);
+        self.insert_record(
+            "users",
+            user.id.to_string(),
+            fields,
+            stamps,
+            "users.team_id",
+            audit,
+        )
+        .await
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<User, StoreError> {
+        self.get::<UserRow, _>("users", USER_COLUMNS, id.to_string())
+            .await
+    }
+
+    async fn find_user_credentials(
+        &self,
+        username: &Username,
+    ) -> Result<Option<(User, String)>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"
+        ))
+        .arg(username.as_str());
+        self.fetch_optional::<CredentialsRow>(sql)
+            .await?
+            .map(|r| Ok((r.user.try_into()?, r.password_hash)))
+            .transpose()
+    }
+
+    async fn list_users(&self, page: &PageRequest) -> Result<Page<User>, StoreError> {
+        let order = Order {
+            key: SortKey::Text("username"),
+            id: "id",
+            desc: false,
+        };
+        let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE 1 = 1"));
+        order.push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<UserRow>(sql).await?;
+        convert(paginate(rows, page, |r| {
+            (Key::Text(r.username.clone()), r.id.clone())
+        }))
+    }
+
+    async fn count_users(&self) -> Result<u64, StoreError> {
+        let (count,) = self
+            .fetch_optional::<(i64,)>(Sql::new("SELECT COUNT(*) FROM users"))
+            .await?
+            .unwrap_or_default();
+        Ok(count.unsigned_abs())
+    }
+
+    async fn update_user(
+        &self,
+        user: &User,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError> {
+        self.update_record::<UserRow, _>(
+            "users",
+            USER_COLUMNS,
+            user.id.to_string(),
+            user_fields(user),
+            user.updated_at,
+            expected_version,
+            "users.team_id",
+            audit,
+        )
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        // The hash is not part of `User`, so changing it does not change the
+        // record's version: an edit of the user in flight stays valid.
+        let mut tx = self.begin().await?;
+        let sql = Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .arg(password_hash)
+            .arg(id.to_string());
+        if tx.execute(sql).await.map_err(backend)? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    async fn delete_user(
+        &self,
+        id: UserId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.delete_record(
+            "users",
+            id.to_string(),
+            expected_version,
+            "users.in_use",
+            audit,
+        )
+        .await
+    }
+
+    async fn list_managed_user_ids(&self, manager_id: UserId) -> Result<Vec<UserId>, StoreError> {
+        let sql = Sql::new(
+            "SELECT id FROM users WHERE id <> $1 \
+             AND team_id IN (SELECT id FROM teams WHERE manager_id = $2) ORDER BY id",
+        )
+        .arg(manager_id.to_string())
+        .arg(manager_id.to_string());
+        self.fetch_all::<(String,)>(sql)
+            .await?
+            .iter()
+            .map(|(id,)| parse("users.id", id))
+            .collect()
+    }
+
+    async fn insert_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let sql = Sql::new(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .arg(token_hash)
+        .arg(user_id.to_string())
+        .arg(micros(created_at))
+        .arg(micros(expires_at));
+        self.execute(sql)
+            .await
+            .map_err(|e| write_error(e, "sessions.user_id"))?;
+        Ok(())
+    }
+
+    async fn find_session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE active AND id = \
+             (SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2)"
+        ))
+        .arg(token_hash)
+        .arg(micros(now));
+        self.fetch_optional::<UserRow>(sql)
+            .await?
+            .map(User::try_from)
+            .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let sql = Sql::new("DELETE FROM sessions WHERE token_hash = $1").arg(token_hash);
+        self.execute(sql).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn insert_team(&self, team: &Team, audit: &AuditEntry) -> Result<(), StoreError> {
+        let stamps = (team.version, team.created_at, team.updated_at);
+        self.insert_record(
+            "teams",
+            team.id.to_string(),
+            team_fields(team),
+            stamps,
+            "teams.manager_id",
+            audit,
+        )
+        .await
+    }
+
+    async fn get_team(&self, id: TeamId) -> Result<Team, StoreError> {
+        self.get::<TeamRow, _>("teams", TEAM_COLUMNS, id.to_string())
+            .await
+    }
+
+    async fn list_teams(&self, page: &PageRequest) -> Result<Page<Team>, StoreError> {
+        let order = Order {
+            key: SortKey::Text("name"),
+            id: "id",
+            desc: false,
+        };
+        let mut sql = Sql::new(format!("SELECT {TEAM_COLUMNS} FROM teams WHERE 1 = 1"));
+        order.push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<TeamRow>(sql).await?;
+        convert(paginate(rows, page, |r| {
+            (Key::Text(r.name.clone()), r.id.clone())
+        }))
+    }
+
+    async fn update_team(
+        &self,
+        team: &Team,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Team, StoreError> {
+        self.update_record::<TeamRow, _>(
+            "teams",
+            TEAM_COLUMNS,
+            team.id.to_string(),
+            team_fields(team),
+            team.updated_at,
+            expected_version,
+            "teams.manager_id",
+            audit,
+        )
+        .await
+    }
+
+    async fn delete_team(
+        &self,
+        id: TeamId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        // Members keep their row: `users.team_id` is set to NULL by the schema.
+        self.delete_record(
+            "teams",
+            id.to_string(),
+            expected_version,
+            "teams.in_use",
+            audit,
+        )
+        .await
+    }
+
+    async fn insert_customer(
+        &self,
+        customer: &Customer,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let stamps = (customer.version, customer.created_at, customer.updated_at);
+        self.insert_record(
+            "customers",
+            customer.id.to_string(),
+            customer_fields(customer),
+            stamps,
+            "customers.owner_id",
+            audit,
+        )
+        .await
+    }
+
+    async fn get_customer(&self, id: CustomerId) -> Result<Customer, StoreError> {
+        self.get::<CustomerRow, _>("customers", CUSTOMER_COLUMNS, id.to_string())
+            .await
+    }
+
+    async fn find_customer_duplicate(
+        &self,
+        name_key: &str,
+        credit_code: Option<&CreditCode>,
+        except: Option<CustomerId>,
+    ) -> Result<Option<Customer>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE (name_key = $1 OR credit_code = $2)"
+        ))
+        .arg(name_key)
+        .arg(credit_code.map(ToString::to_string));
+        if let Some(except) = except {
+            sql.push(" AND id <> ").push_bind(except.to_string());
+        }
+        sql.push(" ORDER BY id LIMIT 1");
+        self.fetch_optional::<CustomerRow>(sql)
+            .await?
+            .map(Customer::try_from)
+            .transpose()
+    }
+
+    async fn list_customers(
+        &self,
+        filter: &CustomerFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Customer>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE 1 = 1"
+        ));
+        push_visibility(&mut sql, "owner_id", &filter.visible);
+        push_eq(&mut sql, "owner_id", filter.owner_id);
+        push_eq(&mut sql, "status", filter.status);
+        push_eq(&mut sql, "tier", filter.tier);
+        push_eq(&mut sql, "abc_class", filter.abc_class);
+        push_eq(&mut sql, "nature", filter.nature);
+        push_eq(&mut sql, "channel", filter.channel);
+        push_eq(&mut sql, "industry", filter.industry.as_ref());
+        push_eq(
+            &mut sql,
+            "product_category",
+            filter.product_category.as_ref(),
+        );
+        push_eq(&mut sql, "province", filter.province.as_ref());
+        push_eq(&mut sql, "city", filter.city.as_ref());
+        if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+            let contains = format!("%{}%", like_escape(q));
+            // Pinyin initials are stored upper case.
+            let prefix = format!("{}%", like_escape(&q.to_uppercase()));
+            sql.push(" AND (name_key LIKE ")
+                .push_bind(contains.as_str());
+            sql.push(" ESCAPE '\\' OR lower(short_name) LIKE ");
+            sql.push_bind(contains);
+            sql.push(" ESCAPE '\\' OR pinyin LIKE ")
+                .push_bind(prefix.as_str());
+            sql.push(" ESCAPE '\\' OR short_pinyin LIKE ")
+                .push_bind(prefix);
+            sql.push(" ESCAPE '\\')");
+        }
+        let (key, desc) = match filter.sort {
+            CustomerSort::Newest => (SortKey::IdOnly, true),
+            CustomerSort::Name => (SortKey::Text("name_key"), false),
+            CustomerSort::Updated => (SortKey::Int("updated_at"), true),
+        };
+        Order {
+            key,
+            id: "id",
+            desc,
+        }
+        .push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<CustomerRow>(sql).await?;
+        convert(paginate(rows, page, |r| {
+            let key = match filter.sort {
+                CustomerSort::Newest => Key::None,
+                CustomerSort::Name => Key::Text(r.name_key.clone()),
+                CustomerSort::Updated => Key::Int(r.updated_at),
+            };
+            (key, r.id.clone())
+        }))
+    }
+
+    async fn update_customer(
+        &self,
+        customer: &Customer,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Customer, StoreError> {
+        self.update_record::<CustomerRow, _>(
+            "customers",
+            CUSTOMER_COLUMNS,
+            customer.id.to_string(),
+            customer_fields(customer),
+            customer.updated_at,
+            expected_version,
+            "customers.owner_id",
+            audit,
+        )
+        .await
+    }
+
+    async fn delete_customer(
+        &self,
+        id: CustomerId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        // Contacts and activities go with it by ON DELETE CASCADE.
+        self.delete_record(
+            "customers",
+            id.to_string(),
+            expected_version,
+            "customers.in_use",
+            audit,
+        )
+        .await
+    }
+
+    async fn insert_contact(
+        &self,
+        contact: &Contact,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let stamps = (contact.version, contact.created_at, contact.updated_at);
+        self.insert_record(
+            "contacts",
+            contact.id.to_string(),
+            contact_fields(contact),
+            stamps,
+            "contacts.customer_id",
+            audit,
+        )
+        .await
+    }
+
+    async fn get_contact(&self, id: ContactId) -> Result<Contact, StoreError> {
+        self.get::<ContactRow, _>("contacts", CONTACT_COLUMNS, id.to_string())
+            .await
+    }
+
+    async fn list_contacts(
+        &self,
+        customer_id: CustomerId,
+        page: &PageRequest,
+    ) -> Result<Page<Contact>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE customer_id = $1"
+        ))
+        .arg(customer_id.to_string());
+        let order = Order {
+            key: SortKey::Text("name"),
+            id: "id",
+            desc: false,
+        };
+        order.push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<ContactRow>(sql).await?;
+        convert(paginate(rows, page, |r| {
+            (Key::Text(r.name.clone()), r.id.clone())
+        }))
+    }
+
+    async fn update_contact(
+        &self,
+        contact: &Contact,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Contact, StoreError> {
+        self.update_record::<ContactRow, _>(
+            "contacts",
+            CONTACT_COLUMNS,
+            contact.id.to_string(),
+            contact_fields(contact),
+            contact.updated_at,
+            expected_version,
+            "contacts.customer_id",
+            audit,
+        )
+        .await
+    }
+
+    async fn delete_contact(
+        &self,
+        id: ContactId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.delete_record(
+            "contacts",
+            id.to_string(),
+            expected_version,
+            "contacts.in_use",
+            audit,
+        )
+        .await
+    }
+
+    async fn insert_activity(
+        &self,
+        activity: &Activity,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.write_activity(activity, None, audit).await?;
+        Ok(())
+    }
+
+    async fn get_activity(&self, id: ActivityId) -> Result<Activity, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"
+        ))
+        .arg(id.to_string());
+        let row = self
+            .fetch_optional::<ActivityRow>(sql)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut activities = self.with_contacts(vec![row]).await?;
+        activities.pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn list_activities(
+        &self,
+        filter: &ActivityFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Activity>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE 1 = 1"
+        ));
+        if filter.visible != Visibility::All {
+            // Visibility follows the owner of the customer, not of the record.
+            sql.push(" AND customer_id IN (SELECT id FROM customers WHERE 1 = 1");
+            push_visibility(&mut sql, "owner_id", &filter.visible);
+            sql.push(")");
+        }
+        push_eq(&mut sql, "customer_id", filter.customer_id);
+        push_eq(&mut sql, "owner_id", filter.owner_id);
+        push_eq(&mut sql, "method", filter.method);
+        if let Some(from) = filter.from {
+            sql.push(" AND occurred_at >= ").push_bind(micros(from));
+        }
+        if let Some(to) = filter.to {
+            sql.push(" AND occurred_at < ").push_bind(micros(to));
+        }
+        if let Some(due_by) = filter.due_by {
+            sql.push(" AND next_follow_up IS NOT NULL AND next_follow_up <= ");
+            sql.push_bind(due_by.to_string());
+        }
+        let (key, desc) = match filter.sort {
+            ActivitySort::Recent => (SortKey::Int("occurred_at"), true),
+            ActivitySort::FollowUp => (SortKey::Text(FOLLOW_UP_KEY), false),
+        };
+        Order {
+            key,
+            id: "id",
+            desc,
+        }
+        .push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<ActivityRow>(sql).await?;
+        let (rows, next_cursor) = paginate(rows, page, |r| {
+            let key = match filter.sort {
+                ActivitySort::Recent => Key::Int(r.occurred_at),
+                ActivitySort::FollowUp => Key::Text(
+                    r.next_follow_up
+                        .clone()
+                        .unwrap_or_else(|| NO_FOLLOW_UP.into()),
+                ),
+            };
+            (key, r.id.clone())
+        });
+        Ok(Page {
+            items: self.with_contacts(rows).await?,
+            next_cursor,
+        })
+    }
+
+    async fn update_activity(
+        &self,
+        activity: &Activity,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Activity, StoreError> {
+        self.write_activity(activity, Some(expected_version), audit)
+            .await
+    }
+
+    async fn delete_activity(
+        &self,
+        id: ActivityId,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.delete_record(
+            "activities",
+            id.to_string(),
+            expected_version,
+            "activities.in_use",
+            audit,
+        )
+        .await
+    }
+
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>, StoreError> {
+        let mut sql = Sql::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE 1 = 1"));
+        push_eq(&mut sql, "entity", filter.entity.as_ref());
+        push_eq(&mut sql, "entity_id", filter.entity_id.as_ref());
+        push_eq(&mut sql, "actor_id", filter.actor_id);
+        let order = Order {
+            key: SortKey::Int("at"),
+            id: "id",
+            desc: true,
+        };
+        order.push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<AuditRow>(sql).await?;
+        convert(paginate(rows, page, |r| (Key::Int(r.at), r.id.clone())))
+    }
+
+    async fn find_idempotent_response(
+        &self,
+        user_id: UserId,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        let sql = Sql::new(
+            "SELECT fingerprint, status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .arg(user_id.to_string())
+        .arg(key);
+        self.fetch_optional::<ResponseRow>(sql)
+            .await?
+            .map(StoredResponse::try_from)
+            .transpose()
+    }
+
+    async fn insert_idempotent_response(
+        &self,
+        user_id: UserId,
+        key: &str,
+        response: &StoredResponse,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let sql = Sql::new(
+            "INSERT INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, key) DO NOTHING",
+        )
+        .arg(user_id.to_string())
+        .arg(key)
+        .arg(response.fingerprint.as_str())
+        .arg(i64::from(response.status))
+        .arg(response.body.as_str())
+        .arg(micros(at));
+        self.execute(sql)
+            .await
+            .map_err(|e| write_error(e, "idempotency_keys.user_id"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,1874 @@
+//! The storage conformance suite: what every [`Store`] must do, run against
+//! SQLite and PostgreSQL by [`conformance_tests!`](crate::conformance_tests).
+//! Each test takes a fresh, migrated, empty store.
+
+use std::cmp::Reverse;
+use std::str::FromStr;
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+use tuoke_app::ports::{
+    ActivityFilter, ActivitySort, AuditFilter, CustomerFilter, CustomerSort, Page, PageRequest,
+    Store, StoreError, StoredResponse, Visibility,
+};
+use tuoke_core::{
+    AbcClass, Activity, ActivityDraft, ActivityId, ActivityMethod, Attitude, AuditAction,
+    AuditEntry, Birthday, BirthdayCalendar, ChannelType, Contact, ContactDraft, ContactId,
+    CreditCode, Customer, CustomerDraft, CustomerId, CustomerNature, CustomerStatus, DecisionRole,
+    Role, Team, TeamId, Tier, User, UserId, Username,
+};
+use uuid::Uuid;
+
+use crate::db::Fixtures;
+
+/// Stamps out each named body of this module as a `#[tokio::test]` per
+/// backend, in `mod sqlite` and `mod postgres`, so a failure names both the
+/// behaviour and the backend. PostgreSQL tests return early (after saying
+/// so) when no server is reachable, unless `TUOKE_REQUIRE_POSTGRES` is set.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let test = $crate::db::TestDb::fresh_sqlite().await;
+                    $crate::conformance::$name(&test.db).await;
+                }
+            )+
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(test) = $crate::db::TestDb::fresh_postgres().await else {
+                        return;
+                    };
+                    $crate::conformance::$name(&test.db).await;
+                }
+            )+
+        }
+    };
+}
+
+const CREDIT_CODE_A: &str = "91370200163562681G";
+const CREDIT_CODE_B: &str = "911100001000066673";
+
+/// A store with fixtures, and helpers that insert them with their audit entry.
+struct World<'a> {
+    db: &'a dyn Store,
+    fx: Fixtures,
+}
+
+impl<'a> World<'a> {
+    fn new(db: &'a dyn Store) -> Self {
+        World {
+            db,
+            fx: Fixtures::new(),
+        }
+    }
+
+    fn created<T: Serialize>(&mut self, entity: &str, id: impl ToString, record: &T) -> AuditEntry {
+        self.fx
+            .audit(None, AuditAction::Create, entity, id, None, Some(record))
+    }
+
+    fn updated<T: Serialize>(
+        &mut self,
+        entity: &str,
+        id: impl ToString,
+        before: &T,
+        after: &T,
+    ) -> AuditEntry {
+        self.fx.audit(
+            None,
+            AuditAction::Update,
+            entity,
+            id,
+            Some(before),
+            Some(after),
+        )
+    }
+
+    fn deleted<T: Serialize>(&mut self, entity: &str, id: impl ToString, record: &T) -> AuditEntry {
+        self.fx
+            .audit(None, AuditAction::Delete, entity, id, Some(record), None)
+    }
+
+    async fn user(&mut self, username: &str) -> User {
+        let user = self.fx.user(username, Role::Rep);
+        let audit = self.created("user", user.id, &user);
+        self.db.insert_user(&user, "hash", &audit).await.unwrap();
+        user
+    }
+
+    async fn team(&mut self, name: &str, manager: Option<UserId>) -> Team {
+        let team = self.fx.team(name, manager);
+        let audit = self.created("team", team.id, &team);
+        self.db.insert_team(&team, &audit).await.unwrap();
+        team
+    }
+
+    /// Puts a user in a team.
+    async fn join(&mut self, user: &User, team: TeamId) -> User {
+        let mut changed = user.clone();
+        changed.team_id = Some(team);
+        let audit = self.updated("user", user.id, user, &changed);
+        self.db
+            .update_user(&changed, user.version, &audit)
+            .await
+            .unwrap()
+    }
+
+    async fn customer(&mut self, draft: CustomerDraft, owner: UserId) -> Customer {
+        let customer = self.fx.customer(draft, owner);
+        self.insert_customer(&customer).await;
+        customer
+    }
+
+    async fn insert_customer(&mut self, customer: &Customer) {
+        let audit = self.created("customer", customer.id, customer);
+        self.db.insert_customer(customer, &audit).await.unwrap();
+    }
+
+    async fn named(&mut self, name: &str, owner: UserId) -> Customer {
+        let customer = self.fx.named_customer(name, owner);
+        self.insert_customer(&customer).await;
+        customer
+    }
+
+    async fn contact(&mut self, customer: CustomerId, name: &str) -> Contact {
+        let draft = ContactDraft {
+            name: name.into(),
+            ..Default::default()
+        };
+        let contact = self.fx.contact(customer, draft);
+        let audit = self.created("contact", contact.id, &contact);
+        self.db.insert_contact(&contact, &audit).await.unwrap();
+        contact
+    }
+
+    async fn insert_activity(&mut self, activity: &Activity) {
+        let audit = self.created("activity", activity.id, activity);
+        self.db.insert_activity(activity, &audit).await.unwrap();
+    }
+
+    async fn activity(
+        &mut self,
+        customer: CustomerId,
+        owner: UserId,
+        hours: i64,
+        follow_up: Option<NaiveDate>,
+    ) -> Activity {
+        let at = self.fx.now() + Duration::hours(hours);
+        let activity = self.fx.activity(customer, owner, at, follow_up);
+        self.insert_activity(&activity).await;
+        activity
+    }
+
+    async fn audit_count(&self) -> usize {
+        walk(
+            async |page| self.db.list_audit(&AuditFilter::default(), &page).await,
+            500,
+        )
+        .await
+        .len()
+    }
+}
+
+/// Every item of a list, page by page, checking each page's size.
+async fn walk<T>(
+    mut list: impl AsyncFnMut(PageRequest) -> Result<Page<T>, StoreError>,
+    limit: u32,
+) -> Vec<T> {
+    let mut items = Vec::new();
+    let mut page = PageRequest::first(limit);
+    loop {
+        let Page {
+            items: got,
+            next_cursor,
+        } = list(page.clone()).await.unwrap();
+        assert!(
+            got.len() <= limit as usize,
+            "a page is never longer than its limit"
+        );
+        let full = got.len() == limit as usize;
+        items.extend(got);
+        match next_cursor {
+            Some(cursor) => {
+                assert!(full, "only a full page has a next page");
+                page.cursor = Some(cursor);
+            }
+            None => return items,
+        }
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn visible(v: Visibility) -> CustomerFilter {
+    CustomerFilter::visible(v)
+}
+
+fn activities(v: Visibility) -> ActivityFilter {
+    ActivityFilter {
+        visible: v,
+        customer_id: None,
+        owner_id: None,
+        method: None,
+        from: None,
+        to: None,
+        due_by: None,
+        sort: ActivitySort::Recent,
+    }
+}
+
+async fn customer_names(db: &dyn Store, filter: &CustomerFilter) -> Vec<String> {
+    let mut names: Vec<String> = walk(async |p| db.list_customers(filter, &p).await, 500)
+        .await
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    names.sort();
+    names
+}
+
+async fn activity_ids(db: &dyn Store, filter: &ActivityFilter) -> Vec<ActivityId> {
+    let mut ids: Vec<ActivityId> = walk(async |p| db.list_activities(filter, &p).await, 500)
+        .await
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn conflict(result: Result<impl std::fmt::Debug, StoreError>) -> String {
+    match result {
+        Err(StoreError::Conflict { what }) => what,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+fn version_conflict(result: Result<impl std::fmt::Debug, StoreError>) -> i64 {
+    match result {
+        Err(StoreError::VersionConflict { current }) => current,
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+}
+
+fn not_found(result: Result<impl std::fmt::Debug, StoreError>) {
+    assert!(
+        matches!(result, Err(StoreError::NotFound)),
+        "expected not found, got {result:?}"
+    );
+}
+
+pub async fn a_user_round_trips_and_logs_in_by_username(db: &dyn Store) {
+    let mut w = World::new(db);
+    db.ping().await.unwrap();
+    assert_eq!(db.count_users().await.unwrap(), 0);
+    let user = w.user("zhang.san").await;
+    assert_eq!(db.get_user(user.id).await.unwrap(), user);
+    let username = Username::parse("zhang.san").unwrap();
+    let (found, hash) = db.find_user_credentials(&username).await.unwrap().unwrap();
+    assert_eq!((found, hash.as_str()), (user, "hash"));
+    let nobody = Username::parse("nobody").unwrap();
+    assert!(db.find_user_credentials(&nobody).await.unwrap().is_none());
+    assert_eq!(db.count_users().await.unwrap(), 1);
+}
+
+pub async fn users_are_listed_by_username_across_pages(db: &dyn Store) {
+    let mut w = World::new(db);
+    for name in ["wang", "li", "zhao", "chen", "liu"] {
+        w.user(name).await;
+    }
+    let users = walk(async |p| db.list_users(&p).await, 2).await;
+    let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["chen", "li", "liu", "wang", "zhao"]);
+}
+
+pub async fn a_user_update_is_stored_and_a_stale_one_changes_nothing(db: &dyn Store) {
+    let mut w = World::new(db);
+    let user = w.user("zhang").await;
+    let mut changed = user.clone();
+    changed.display_name = "张三".into();
+    changed.role = Role::Manager;
+    changed.active = false;
+    changed.updated_at = w.fx.tick();
+    let audit = w.updated("user", user.id, &user, &changed);
+    let stored = db.update_user(&changed, 1, &audit).await.unwrap();
+    assert_eq!(
+        stored,
+        User {
+            version: 2,
+            ..changed.clone()
+        }
+    );
+    assert_eq!(db.get_user(user.id).await.unwrap(), stored);
+
+    let audits = w.audit_count().await;
+    let mut stale = stored.clone();
+    stale.display_name = "李四".into();
+    assert_eq!(version_conflict(db.update_user(&stale, 1, &audit).await), 2);
+    assert_eq!(
+        version_conflict(db.delete_user(user.id, 1, &audit).await),
+        2
+    );
+    assert_eq!(db.get_user(user.id).await.unwrap(), stored);
+    assert_eq!(
+        w.audit_count().await,
+        audits,
+        "a refused write is not audited"
+    );
+}
+
+pub async fn a_taken_username_is_a_conflict(db: &dyn Store) {
+    let mut w = World::new(db);
+    let first = w.user("zhang").await;
+    let second = w.fx.user("zhang", Role::Admin);
+    let audit = w.created("user", second.id, &second);
+    assert_eq!(
+        conflict(db.insert_user(&second, "h", &audit).await),
+        "users.username"
+    );
+
+    let other = w.user("li").await;
+    let mut renamed = other.clone();
+    renamed.username = first.username.clone();
+    assert_eq!(
+        conflict(db.update_user(&renamed, 1, &audit).await),
+        "users.username"
+    );
+    assert_eq!(db.get_user(other.id).await.unwrap(), other);
+}
+
+pub async fn setting_a_password_changes_only_the_hash(db: &dyn Store) {
+    let mut w = World::new(db);
+    let user = w.user("zhang").await;
+    let audit = w.updated("user", user.id, &user, &user);
+    db.set_password(user.id, "new-hash", &audit).await.unwrap();
+    let (found, hash) = db
+        .find_user_credentials(&user.username)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found, hash.as_str()), (user, "new-hash"));
+    let missing = UserId::from_uuid(w.fx.id());
+    not_found(db.set_password(missing, "h", &audit).await);
+}
+
+pub async fn a_user_who_owns_records_cannot_be_deleted(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let author = w.user("author").await;
+    let free = w.user("free").await;
+    let customer = w.named("海信集团", owner.id).await;
+    let audit = w.deleted("user", owner.id, &owner);
+    assert_eq!(
+        conflict(db.delete_user(owner.id, 1, &audit).await),
+        "users.in_use"
+    );
+    w.activity(customer.id, author.id, 0, None).await;
+    assert_eq!(
+        conflict(db.delete_user(author.id, 1, &audit).await),
+        "users.in_use"
+    );
+    assert_eq!(db.get_user(owner.id).await.unwrap(), owner);
+
+    let now = w.fx.now();
+    db.insert_session("token", free.id, now, now + Duration::hours(1))
+        .await
+        .unwrap();
+    let audit = w.deleted("user", free.id, &free);
+    db.delete_user(free.id, 1, &audit).await.unwrap();
+    not_found(db.get_user(free.id).await);
+    assert!(db.find_session_user("token", now).await.unwrap().is_none());
+    not_found(db.delete_user(free.id, 1, &audit).await);
+}
+
+pub async fn missing_records_are_not_found(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let audit = w.created("x", "x", &json!({}));
+
+    let user = w.fx.user("ghost", Role::Rep);
+    not_found(db.get_user(user.id).await);
+    not_found(db.update_user(&user, 1, &audit).await);
+    not_found(db.delete_user(user.id, 1, &audit).await);
+
+    let team = w.fx.team("幽灵", None);
+    not_found(db.get_team(team.id).await);
+    not_found(db.update_team(&team, 1, &audit).await);
+    not_found(db.delete_team(team.id, 1, &audit).await);
+
+    let customer = w.fx.named_customer("幽灵公司", owner.id);
+    not_found(db.get_customer(customer.id).await);
+    not_found(db.update_customer(&customer, 1, &audit).await);
+    not_found(db.delete_customer(customer.id, 1, &audit).await);
+
+    let contact = w.fx.contact(
+        customer.id,
+        ContactDraft {
+            name: "王总".into(),
+            ..Default::default()
+        },
+    );
+    not_found(db.get_contact(contact.id).await);
+    not_found(db.update_contact(&contact, 1, &audit).await);
+    not_found(db.delete_contact(contact.id, 1, &audit).await);
+
+    let activity = w.fx.activity(customer.id, owner.id, w.fx.now(), None);
+    not_found(db.get_activity(activity.id).await);
+    not_found(db.update_activity(&activity, 1, &audit).await);
+    not_found(db.delete_activity(activity.id, 1, &audit).await);
+    assert_eq!(
+        w.audit_count().await,
+        1,
+        "only the owner's creation is audited"
+    );
+}
+
+pub async fn a_team_round_trips_is_listed_by_name_and_guards_its_name(db: &dyn Store) {
+    let mut w = World::new(db);
+    let manager = w.user("manager").await;
+    let south = w.team("华南区", Some(manager.id)).await;
+    let north = w.team("华北区", None).await;
+    w.team("East", None).await;
+    assert_eq!(db.get_team(south.id).await.unwrap(), south);
+    let teams = walk(async |p| db.list_teams(&p).await, 1).await;
+    let names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+    // Code-point order on both backends.
+    assert_eq!(names, ["East", "华北区", "华南区"]);
+
+    let mut renamed = north.clone();
+    renamed.name = "华北大区".into();
+    renamed.manager_id = Some(manager.id);
+    renamed.updated_at = w.fx.tick();
+    let audit = w.updated("team", north.id, &north, &renamed);
+    let stored = db.update_team(&renamed, 1, &audit).await.unwrap();
+    assert_eq!(
+        stored,
+        Team {
+            version: 2,
+            ..renamed
+        }
+    );
+    assert_eq!(version_conflict(db.update_team(&north, 1, &audit).await), 2);
+    assert_eq!(
+        version_conflict(db.delete_team(north.id, 1, &audit).await),
+        2
+    );
+    assert_eq!(db.get_team(north.id).await.unwrap(), stored);
+
+    let twin = w.fx.team("华南区", None);
+    let audit = w.created("team", twin.id, &twin);
+    assert_eq!(conflict(db.insert_team(&twin, &audit).await), "teams.name");
+    let mut clash = stored.clone();
+    clash.name = "华南区".into();
+    assert_eq!(
+        conflict(db.update_team(&clash, 2, &audit).await),
+        "teams.name"
+    );
+}
+
+pub async fn deleting_a_team_leaves_its_members_without_a_team(db: &dyn Store) {
+    let mut w = World::new(db);
+    let team = w.team("华东区", None).await;
+    let member = w.user("member").await;
+    let member = w.join(&member, team.id).await;
+    assert_eq!(member.team_id, Some(team.id));
+    let audit = w.deleted("team", team.id, &team);
+    db.delete_team(team.id, 1, &audit).await.unwrap();
+    not_found(db.get_team(team.id).await);
+    assert_eq!(db.get_user(member.id).await.unwrap().team_id, None);
+}
+
+pub async fn managers_see_the_members_of_their_teams_but_not_themselves(db: &dyn Store) {
+    let mut w = World::new(db);
+    let boss = w.user("boss").await;
+    let other_boss = w.user("other").await;
+    let team = w.team("华东区", Some(boss.id)).await;
+    let second = w.team("华西区", Some(boss.id)).await;
+    let elsewhere = w.team("华北区", Some(other_boss.id)).await;
+    let boss = w.join(&boss, team.id).await;
+    let a = w.user("aa").await;
+    let a = w.join(&a, team.id).await;
+    let b = w.user("bb").await;
+    let b = w.join(&b, second.id).await;
+    let c = w.user("cc").await;
+    w.join(&c, elsewhere.id).await;
+    w.user("loner").await;
+
+    let mut expected = vec![a.id, b.id];
+    expected.sort();
+    assert_eq!(db.list_managed_user_ids(boss.id).await.unwrap(), expected);
+    assert_eq!(db.list_managed_user_ids(a.id).await.unwrap(), []);
+}
+
+pub async fn sessions_find_only_active_users_before_expiry(db: &dyn Store) {
+    let mut w = World::new(db);
+    let user = w.user("zhang").await;
+    let now = w.fx.now();
+    let expires = now + Duration::hours(8);
+    db.insert_session("live", user.id, now, expires)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.find_session_user("live", now).await.unwrap(),
+        Some(user.clone())
+    );
+    let just_before = expires - Duration::microseconds(1);
+    assert!(
+        db.find_session_user("live", just_before)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        db.find_session_user("live", expires)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        db.find_session_user("unknown", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let ghost = UserId::from_uuid(w.fx.id());
+    assert_eq!(
+        conflict(db.insert_session("orphan", ghost, now, expires).await),
+        "sessions.user_id"
+    );
+
+    let mut inactive = user.clone();
+    inactive.active = false;
+    let audit = w.updated("user", user.id, &user, &inactive);
+    db.update_user(&inactive, 1, &audit).await.unwrap();
+    assert!(db.find_session_user("live", now).await.unwrap().is_none());
+
+    let other = w.user("li").await;
+    db.insert_session("gone", other.id, now, expires)
+        .await
+        .unwrap();
+    db.delete_session("gone").await.unwrap();
+    assert!(db.find_session_user("gone", now).await.unwrap().is_none());
+    db.delete_session("gone").await.unwrap();
+}
+
+/// A customer with every field set, Chinese text and odd amounts included.
+fn full_draft() -> CustomerDraft {
+    CustomerDraft {
+        name: "青岛海信电器股份有限公司".into(),
+        short_name: Some("海信电器".into()),
+        credit_code: Some(CREDIT_CODE_A.into()),
+        nature: Some(CustomerNature::Listed),
+        channel: Some(ChannelType::Distributor),
+        industry: Some("家电".into()),
+        product_category: Some("办公用纸".into()),
+        province: Some("山东".into()),
+        city: Some("青岛".into()),
+        tier: Some(Tier::Key),
+        abc_class: Some(AbcClass::A),
+        owner_id: None,
+        status: Some(CustomerStatus::Developing),
+        monthly_volume: Some(Decimal::from_str("987654321012.34").unwrap()),
+        address: Some("青岛市市南区东海西路17号".into()),
+        phone: Some("0532-83878888".into()),
+        website: Some("www.hisense.com".into()),
+        notes: Some("“重点”客户 — 'quotes' \\ and 😀".into()),
+    }
+}
+
+pub async fn a_customer_round_trips_every_field_exactly(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let customer = w.customer(full_draft(), owner.id).await;
+    let stored = db.get_customer(customer.id).await.unwrap();
+    assert_eq!(stored, customer);
+    assert_eq!(stored.monthly_volume.unwrap().fen(), 98_765_432_101_234);
+    assert_eq!(stored.created_at.timestamp_subsec_micros(), 123_456);
+
+    let bare = w.named("X", owner.id).await;
+    assert_eq!(db.get_customer(bare.id).await.unwrap(), bare);
+}
+
+pub async fn timestamps_round_trip_to_the_microsecond(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let times = [
+        Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 59).unwrap() + Duration::microseconds(999_999),
+        Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 2, 28, 16, 0, 0).unwrap() + Duration::microseconds(1),
+        Utc.with_ymd_and_hms(2999, 12, 31, 23, 59, 59).unwrap() + Duration::microseconds(999_999),
+    ];
+    for (i, at) in times.iter().copied().enumerate() {
+        let mut customer = w.fx.named_customer(&format!("客户{i}"), owner.id);
+        customer.created_at = at;
+        customer.updated_at = at + Duration::microseconds(1);
+        w.insert_customer(&customer).await;
+        let stored = db.get_customer(customer.id).await.unwrap();
+        assert_eq!(
+            (stored.created_at, stored.updated_at),
+            (customer.created_at, customer.updated_at)
+        );
+    }
+    let changes = json!({"password": "changed"});
+    let mut entry = w.updated("user", owner.id, &changes, &changes);
+    entry.at = times[0];
+    db.set_password(owner.id, "h2", &entry).await.unwrap();
+    let listed = walk(
+        async |p| db.list_audit(&AuditFilter::default(), &p).await,
+        10,
+    )
+    .await;
+    assert_eq!(listed.last(), Some(&entry), "the oldest entry comes last");
+}
+
+pub async fn money_round_trips_exactly(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let customer = w.named("海信", owner.id).await;
+    for yuan in ["0.01", "0", "19.99", "1000000000000"] {
+        let draft = ActivityDraft {
+            method: ActivityMethod::Gift,
+            gift_value: Some(Decimal::from_str(yuan).unwrap()),
+            ..w.fx
+                .activity(customer.id, owner.id, w.fx.now(), None)
+                .to_draft()
+        };
+        let gift = w.fx.activity_from(draft, owner.id);
+        w.insert_activity(&gift).await;
+        let stored = db.get_activity(gift.id).await.unwrap();
+        assert_eq!(
+            stored.gift_value.unwrap().yuan(),
+            Decimal::from_str(yuan).unwrap()
+        );
+        assert_eq!(stored, gift);
+    }
+}
+
+pub async fn a_customer_update_is_stored_and_a_stale_one_changes_nothing(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let heir = w.user("heir").await;
+    let customer = w.customer(full_draft(), owner.id).await;
+    let draft = CustomerDraft {
+        name: "海信视像科技股份有限公司".into(),
+        short_name: None,
+        credit_code: None,
+        monthly_volume: None,
+        owner_id: Some(heir.id),
+        status: Some(CustomerStatus::Customer),
+        ..customer.to_draft()
+    };
+    let changed = customer.revise(draft, w.fx.tick()).unwrap();
+    let audit = w.updated("customer", customer.id, &customer, &changed);
+    let stored = db.update_customer(&changed, 1, &audit).await.unwrap();
+    assert_eq!(
+        stored,
+        Customer {
+            version: 2,
+            ..changed.clone()
+        }
+    );
+    assert_eq!(db.get_customer(customer.id).await.unwrap(), stored);
+
+    let audits = w.audit_count().await;
+    assert_eq!(
+        version_conflict(db.update_customer(&customer, 1, &audit).await),
+        2
+    );
+    assert_eq!(
+        version_conflict(db.update_customer(&customer, 3, &audit).await),
+        2
+    );
+    assert_eq!(
+        version_conflict(db.delete_customer(customer.id, 1, &audit).await),
+        2
+    );
+    assert_eq!(db.get_customer(customer.id).await.unwrap(), stored);
+    assert_eq!(w.audit_count().await, audits);
+}
+
+pub async fn duplicate_name_keys_and_credit_codes_are_conflicts(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let first = w.customer(full_draft(), owner.id).await;
+    let second = w.named("海尔集团", owner.id).await;
+
+    let same_name = w.fx.named_customer("青岛海信电器 股份有限公司", owner.id);
+    let audit = w.created("customer", same_name.id, &same_name);
+    assert_eq!(
+        conflict(db.insert_customer(&same_name, &audit).await),
+        "customers.name_key"
+    );
+    let same_code = w.fx.customer(
+        CustomerDraft {
+            name: "另一家".into(),
+            credit_code: Some(CREDIT_CODE_A.to_lowercase()),
+            ..Default::default()
+        },
+        owner.id,
+    );
+    assert_eq!(
+        conflict(db.insert_customer(&same_code, &audit).await),
+        "customers.credit_code"
+    );
+    let mut renamed = second.clone();
+    renamed.name_key = first.name_key.clone();
+    assert_eq!(
+        conflict(db.update_customer(&renamed, 1, &audit).await),
+        "customers.name_key"
+    );
+    assert_eq!(db.get_customer(second.id).await.unwrap(), second);
+
+    // Two customers without a credit code do not clash.
+    w.named("海尔智家", owner.id).await;
+
+    let code = CreditCode::parse(CREDIT_CODE_A).unwrap();
+    let other_code = CreditCode::parse(CREDIT_CODE_B).unwrap();
+    let by_name = db
+        .find_customer_duplicate(&first.name_key, None, None)
+        .await
+        .unwrap();
+    assert_eq!(by_name, Some(first.clone()));
+    let by_code = db
+        .find_customer_duplicate("无此名", Some(&code), None)
+        .await
+        .unwrap();
+    assert_eq!(by_code, Some(first.clone()));
+    let except = db
+        .find_customer_duplicate(&first.name_key, Some(&code), Some(first.id))
+        .await
+        .unwrap();
+    assert_eq!(except, None);
+    let none = db
+        .find_customer_duplicate("无此名", Some(&other_code), None)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+}
+
+pub async fn a_reference_to_a_missing_row_is_a_conflict_naming_it(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let ghost_user = UserId::from_uuid(w.fx.id());
+    let ghost_team = TeamId::from_uuid(w.fx.id());
+    let audit = w.created("x", "x", &json!({}));
+
+    let orphan = w.fx.named_customer("孤儿", ghost_user);
+    assert_eq!(
+        conflict(db.insert_customer(&orphan, &audit).await),
+        "customers.owner_id"
+    );
+    let customer = w.named("海信", owner.id).await;
+    let mut moved = customer.clone();
+    moved.owner_id = ghost_user;
+    assert_eq!(
+        conflict(db.update_customer(&moved, 1, &audit).await),
+        "customers.owner_id"
+    );
+
+    let ghost_customer = CustomerId::from_uuid(w.fx.id());
+    let contact = w.fx.contact(
+        ghost_customer,
+        ContactDraft {
+            name: "王总".into(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        conflict(db.insert_contact(&contact, &audit).await),
+        "contacts.customer_id"
+    );
+
+    let lost = w.fx.activity(ghost_customer, owner.id, w.fx.now(), None);
+    assert_eq!(
+        conflict(db.insert_activity(&lost, &audit).await),
+        "activities.customer_id"
+    );
+    let unowned = w.fx.activity(customer.id, ghost_user, w.fx.now(), None);
+    assert_eq!(
+        conflict(db.insert_activity(&unowned, &audit).await),
+        "activities.owner_id"
+    );
+    let mut unknown_contact = w.fx.activity(customer.id, owner.id, w.fx.now(), None);
+    unknown_contact.contact_ids = vec![ContactId::from_uuid(w.fx.id())];
+    assert_eq!(
+        conflict(db.insert_activity(&unknown_contact, &audit).await),
+        "activity_contacts.contact_id"
+    );
+    not_found(db.get_activity(unknown_contact.id).await);
+    let activity = w.activity(customer.id, owner.id, 0, None).await;
+    let mut reowned = activity.clone();
+    reowned.owner_id = ghost_user;
+    assert_eq!(
+        conflict(db.update_activity(&reowned, 1, &audit).await),
+        "activities.owner_id"
+    );
+    assert_eq!(db.get_activity(activity.id).await.unwrap(), activity);
+
+    let team = w.fx.team("无主", Some(ghost_user));
+    assert_eq!(
+        conflict(db.insert_team(&team, &audit).await),
+        "teams.manager_id"
+    );
+    let mut member = w.fx.user("member", Role::Rep);
+    member.team_id = Some(ghost_team);
+    assert_eq!(
+        conflict(db.insert_user(&member, "h", &audit).await),
+        "users.team_id"
+    );
+    not_found(db.get_user(member.id).await);
+}
+
+/// Customers that differ in one field each, owned by `a` or `b`.
+async fn classified_customers(w: &mut World<'_>, a: UserId, b: UserId) {
+    let base = |name: &str| CustomerDraft {
+        name: name.into(),
+        ..Default::default()
+    };
+    let drafts = [
+        (base("甲"), a),
+        (
+            CustomerDraft {
+                status: Some(CustomerStatus::Target),
+                ..base("乙")
+            },
+            b,
+        ),
+        (
+            CustomerDraft {
+                tier: Some(Tier::Key),
+                ..base("丙")
+            },
+            a,
+        ),
+        (
+            CustomerDraft {
+                abc_class: Some(AbcClass::B),
+                ..base("丁")
+            },
+            a,
+        ),
+        (
+            CustomerDraft {
+                nature: Some(CustomerNature::Government),
+                ..base("戊")
+            },
+            a,
+        ),
+        (
+            CustomerDraft {
+                channel: Some(ChannelType::Retailer),
+                ..base("己")
+            },
+            a,
+        ),
+        (
+            CustomerDraft {
+                industry: Some("汽车".into()),
+                ..base("庚")
+            },
+            a,
+        ),
+        (
+            CustomerDraft {
+                product_category: Some("碳带".into()),
+                ..base("辛")
+            },
+            a,
+        ),
+        (
+            CustomerDraft {
+                province: Some("广东".into()),
+                ..base("壬")
+            },
+            a,
+        ),
+        (
+            CustomerDraft {
+                city: Some("深圳".into()),
+                ..base("癸")
+            },
+            a,
+        ),
+    ];
+    for (draft, owner) in drafts {
+        w.customer(draft, owner).await;
+    }
+}
+
+pub async fn customers_are_filtered_by_each_field(db: &dyn Store) {
+    let mut w = World::new(db);
+    let a = w.user("aa").await;
+    let b = w.user("bb").await;
+    classified_customers(&mut w, a.id, b.id).await;
+    let all = || visible(Visibility::All);
+    let cases: Vec<(CustomerFilter, Vec<&str>)> = vec![
+        (
+            CustomerFilter {
+                owner_id: Some(b.id),
+                ..all()
+            },
+            vec!["乙"],
+        ),
+        (
+            CustomerFilter {
+                status: Some(CustomerStatus::Target),
+                ..all()
+            },
+            vec!["乙"],
+        ),
+        (
+            CustomerFilter {
+                tier: Some(Tier::Key),
+                ..all()
+            },
+            vec!["丙"],
+        ),
+        (
+            CustomerFilter {
+                abc_class: Some(AbcClass::B),
+                ..all()
+            },
+            vec!["丁"],
+        ),
+        (
+            CustomerFilter {
+                nature: Some(CustomerNature::Government),
+                ..all()
+            },
+            vec!["戊"],
+        ),
+        (
+            CustomerFilter {
+                channel: Some(ChannelType::Retailer),
+                ..all()
+            },
+            vec!["己"],
+        ),
+        (
+            CustomerFilter {
+                industry: Some("汽车".into()),
+                ..all()
+            },
+            vec!["庚"],
+        ),
+        (
+            CustomerFilter {
+                product_category: Some("碳带".into()),
+                ..all()
+            },
+            vec!["辛"],
+        ),
+        (
+            CustomerFilter {
+                province: Some("广东".into()),
+                ..all()
+            },
+            vec!["壬"],
+        ),
+        (
+            CustomerFilter {
+                city: Some("深圳".into()),
+                ..all()
+            },
+            vec!["癸"],
+        ),
+        (
+            CustomerFilter {
+                city: Some("深".into()),
+                ..all()
+            },
+            vec![],
+        ),
+        (
+            CustomerFilter {
+                owner_id: Some(a.id),
+                tier: Some(Tier::Key),
+                ..all()
+            },
+            vec!["丙"],
+        ),
+        (
+            CustomerFilter {
+                owner_id: Some(b.id),
+                tier: Some(Tier::Key),
+                ..all()
+            },
+            vec![],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let mut expected: Vec<String> = expected.into_iter().map(String::from).collect();
+        expected.sort();
+        assert_eq!(customer_names(db, &filter).await, expected, "{filter:?}");
+    }
+    assert_eq!(customer_names(db, &all()).await.len(), 10);
+}
+
+pub async fn customer_visibility_limits_the_list_to_the_owners_given(db: &dyn Store) {
+    let mut w = World::new(db);
+    let a = w.user("aa").await;
+    let b = w.user("bb").await;
+    let c = w.user("cc").await;
+    w.named("甲", a.id).await;
+    w.named("乙", b.id).await;
+    w.named("丙", c.id).await;
+    assert_eq!(customer_names(db, &visible(Visibility::All)).await.len(), 3);
+    assert_eq!(
+        customer_names(db, &visible(Visibility::Owners(vec![]))).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        customer_names(db, &visible(Visibility::Owners(vec![b.id]))).await,
+        ["乙"]
+    );
+    let mut two = customer_names(db, &visible(Visibility::Owners(vec![a.id, c.id]))).await;
+    two.sort();
+    assert_eq!(two, ["丙", "甲"]);
+}
+
+pub async fn customers_are_searched_by_name_fragment_pinyin_prefix_and_short_name(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let with_short = |name: &str, short: &str| CustomerDraft {
+        name: name.into(),
+        short_name: Some(short.into()),
+        ..Default::default()
+    };
+    w.customer(with_short("青岛海信电器股份有限公司", "Hisense"), owner.id)
+        .await;
+    w.customer(with_short("深圳市齐心集团", "齐心"), owner.id)
+        .await;
+    w.named("TCL王牌电器", owner.id).await;
+    w.named("信义玻璃", owner.id).await;
+    let search = async |q: &str| {
+        let filter = CustomerFilter {
+            q: Some(tuoke_core::text::normalize_query(q)),
+            ..visible(Visibility::All)
+        };
+        customer_names(db, &filter).await
+    };
+    assert_eq!(search("信").await, ["信义玻璃", "青岛海信电器股份有限公司"]);
+    assert_eq!(search("海信").await, ["青岛海信电器股份有限公司"]);
+    // Pinyin initials match as a prefix of the name's or the short name's.
+    assert_eq!(search("qdhx").await, ["青岛海信电器股份有限公司"]);
+    assert_eq!(search("hx").await, Vec::<String>::new());
+    assert_eq!(search("QX").await, ["深圳市齐心集团"]);
+    assert_eq!(search("xy").await, ["信义玻璃"]);
+    // The short name matches as a substring, whatever its case.
+    assert_eq!(search("isen").await, ["青岛海信电器股份有限公司"]);
+    assert_eq!(search("tcl").await, ["TCL王牌电器"]);
+    assert_eq!(
+        search("电器").await,
+        ["TCL王牌电器", "青岛海信电器股份有限公司"]
+    );
+    assert_eq!(search("华为").await, Vec::<String>::new());
+}
+
+pub async fn percent_and_underscore_in_a_search_are_literal(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    w.named("百分之百%公司", owner.id).await;
+    w.named("下划_线公司", owner.id).await;
+    w.named("反斜\\杠公司", owner.id).await;
+    w.named("普通公司", owner.id).await;
+    let search = async |q: &str| {
+        let filter = CustomerFilter {
+            q: Some(q.into()),
+            ..visible(Visibility::All)
+        };
+        customer_names(db, &filter).await
+    };
+    assert_eq!(search("%").await, ["百分之百%公司"]);
+    assert_eq!(search("_").await, ["下划_线公司"]);
+    assert_eq!(search("\\").await, ["反斜\\杠公司"]);
+    assert_eq!(search("%公司").await, ["百分之百%公司"]);
+    assert_eq!(search("普_公司").await, Vec::<String>::new());
+    assert_eq!(search("公司").await.len(), 4);
+}
+
+/// Walks a list with every small page size and checks it gives `expected`,
+/// in order, without gaps or duplicates.
+async fn assert_pages<T: PartialEq + std::fmt::Debug, K: PartialEq + std::fmt::Debug>(
+    mut list: impl AsyncFnMut(PageRequest) -> Result<Page<T>, StoreError>,
+    key: impl Fn(&T) -> K,
+    expected: &[K],
+) {
+    for limit in 1..=4 {
+        let items = walk(async |p| list(p).await, limit).await;
+        let keys: Vec<K> = items.iter().map(&key).collect();
+        assert_eq!(keys, expected, "page size {limit}");
+    }
+}
+
+pub async fn every_customer_sort_walks_all_pages_without_gaps_or_duplicates(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let names = [
+        "b公司",
+        "阿里巴巴",
+        "a公司",
+        "中兴",
+        "美的",
+        "A股份",
+        "格力",
+    ];
+    let mut customers = Vec::new();
+    for (i, name) in names.into_iter().enumerate() {
+        let mut customer = w.fx.named_customer(name, owner.id);
+        // Ties on updated_at, broken by id.
+        customer.updated_at = w.fx.now() + Duration::seconds((i % 3) as i64);
+        w.insert_customer(&customer).await;
+        customers.push(customer);
+    }
+    let mut newest = customers.clone();
+    newest.sort_by_key(|c| Reverse(c.id));
+    let mut by_name = customers.clone();
+    by_name.sort_by(|a, b| (&a.name_key, a.id).cmp(&(&b.name_key, b.id)));
+    let mut updated = customers.clone();
+    updated.sort_by_key(|c| Reverse((c.updated_at, c.id)));
+    for (sort, expected) in [
+        (CustomerSort::Newest, newest),
+        (CustomerSort::Name, by_name),
+        (CustomerSort::Updated, updated),
+    ] {
+        let filter = CustomerFilter {
+            sort,
+            ..visible(Visibility::All)
+        };
+        let ids: Vec<CustomerId> = expected.iter().map(|c| c.id).collect();
+        assert_pages(
+            async |p| db.list_customers(&filter, &p).await,
+            |c| c.id,
+            &ids,
+        )
+        .await;
+    }
+    let filter = CustomerFilter {
+        sort: CustomerSort::Name,
+        ..visible(Visibility::All)
+    };
+    let first = db
+        .list_customers(&filter, &PageRequest::first(0))
+        .await
+        .unwrap();
+    assert_eq!(first.items.len(), 1, "a limit of 0 is raised to 1");
+    let all = db
+        .list_customers(&filter, &PageRequest::first(10_000))
+        .await
+        .unwrap();
+    assert_eq!((all.items.len(), all.next_cursor), (7, None));
+}
+
+pub async fn a_garbled_cursor_is_refused(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    w.named("甲", owner.id).await;
+    w.named("乙", owner.id).await;
+    let name_sorted = CustomerFilter {
+        sort: CustomerSort::Name,
+        ..visible(Visibility::All)
+    };
+    let newest = visible(Visibility::All);
+    let cursor = db
+        .list_customers(&name_sorted, &PageRequest::first(1))
+        .await
+        .unwrap()
+        .next_cursor
+        .unwrap();
+    let bad_cursors = ["garbage!", "", "e30", &cursor[1..]];
+    for bad in bad_cursors {
+        let page = PageRequest {
+            limit: 10,
+            cursor: Some(bad.into()),
+        };
+        let refused = |r: Result<_, StoreError>| {
+            assert!(matches!(r, Err(StoreError::InvalidCursor)), "{bad}: {r:?}")
+        };
+        refused(db.list_customers(&name_sorted, &page).await.map(|_| ()));
+        refused(db.list_users(&page).await.map(|_| ()));
+        refused(db.list_teams(&page).await.map(|_| ()));
+        refused(
+            db.list_contacts(CustomerId::from_uuid(Uuid::nil()), &page)
+                .await
+                .map(|_| ()),
+        );
+        refused(
+            db.list_activities(&activities(Visibility::All), &page)
+                .await
+                .map(|_| ()),
+        );
+        refused(
+            db.list_audit(&AuditFilter::default(), &page)
+                .await
+                .map(|_| ()),
+        );
+    }
+    // A cursor of one order is not one of another.
+    let page = PageRequest {
+        limit: 10,
+        cursor: Some(cursor),
+    };
+    let result = db.list_customers(&newest, &page).await;
+    assert!(
+        matches!(result, Err(StoreError::InvalidCursor)),
+        "{result:?}"
+    );
+    let result = db.list_audit(&AuditFilter::default(), &page).await;
+    assert!(
+        matches!(result, Err(StoreError::InvalidCursor)),
+        "{result:?}"
+    );
+}
+
+pub async fn a_contact_round_trips_and_contacts_are_listed_by_name(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let customer = w.named("海信", owner.id).await;
+    let other = w.named("海尔", owner.id).await;
+    let draft = ContactDraft {
+        name: "王建国".into(),
+        title: Some("采购部经理".into()),
+        department: Some("采购部".into()),
+        mobile: Some("13812345678".into()),
+        phone: Some("0532-83878888".into()),
+        email: Some("wang@hisense.com".into()),
+        wechat: Some("wjg_1975".into()),
+        roles: vec![DecisionRole::InsideCoach, DecisionRole::DecisionMaker],
+        influence: Some(5),
+        relationship: Some(3),
+        birthday: Some(Birthday::new(BirthdayCalendar::Lunar, Some(1975), 4, 2, true).unwrap()),
+        native_place: Some("山东潍坊".into()),
+        age: Some(51),
+        hobbies: Some("钓鱼、书法".into()),
+        tenure_years: Some(12),
+        authority: Some("十万元以下可直接批准".into()),
+        style: Some("严谨".into()),
+        family: Some("一子在读大学".into()),
+        notes: Some("喜欢喝茶".into()),
+    };
+    let contact = w.fx.contact(customer.id, draft);
+    let audit = w.created("contact", contact.id, &contact);
+    db.insert_contact(&contact, &audit).await.unwrap();
+    assert_eq!(db.get_contact(contact.id).await.unwrap(), contact);
+
+    for name in ["李四", "Anna", "张三", "李四"] {
+        w.contact(customer.id, name).await;
+    }
+    w.contact(other.id, "赵六").await;
+    let mut expected: Vec<(String, ContactId)> =
+        walk(async |p| db.list_contacts(customer.id, &p).await, 500)
+            .await
+            .into_iter()
+            .map(|c| (c.name, c.id))
+            .collect();
+    expected.sort();
+    let names: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Anna", "张三", "李四", "李四", "王建国"]);
+    assert_pages(
+        async |p| db.list_contacts(customer.id, &p).await,
+        |c| (c.name.clone(), c.id),
+        &expected,
+    )
+    .await;
+
+    let mut changed = contact
+        .revise(
+            ContactDraft {
+                roles: vec![],
+                birthday: None,
+                ..contact.to_draft()
+            },
+            w.fx.tick(),
+        )
+        .unwrap();
+    changed.name = "王总".into();
+    let audit = w.updated("contact", contact.id, &contact, &changed);
+    let stored = db.update_contact(&changed, 1, &audit).await.unwrap();
+    assert_eq!(
+        stored,
+        Contact {
+            version: 2,
+            ..changed
+        }
+    );
+    assert_eq!(
+        version_conflict(db.update_contact(&contact, 1, &audit).await),
+        2
+    );
+    assert_eq!(
+        version_conflict(db.delete_contact(contact.id, 1, &audit).await),
+        2
+    );
+    assert_eq!(db.get_contact(contact.id).await.unwrap(), stored);
+    let audit = w.deleted("contact", contact.id, &stored);
+    db.delete_contact(contact.id, 2, &audit).await.unwrap();
+    not_found(db.get_contact(contact.id).await);
+}
+
+pub async fn an_activity_keeps_its_contacts_in_order_and_an_update_replaces_them(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let customer = w.named("海信", owner.id).await;
+    let a = w.contact(customer.id, "甲").await;
+    let b = w.contact(customer.id, "乙").await;
+    let c = w.contact(customer.id, "丙").await;
+    let draft = ActivityDraft {
+        contact_ids: vec![c.id, a.id, b.id],
+        method: ActivityMethod::Meeting,
+        duration_minutes: Some(90),
+        progress: Some("已报价".into()),
+        attitude: Some(Attitude::Positive),
+        attitude_note: Some("很感兴趣".into()),
+        next_step: Some("送样品".into()),
+        ..w.fx
+            .activity(customer.id, owner.id, w.fx.now(), Some(date(2026, 12, 1)))
+            .to_draft()
+    };
+    let activity = w.fx.activity_from(draft, owner.id);
+    w.insert_activity(&activity).await;
+    let stored = db.get_activity(activity.id).await.unwrap();
+    assert_eq!(stored, activity);
+    assert_eq!(stored.contact_ids, [c.id, a.id, b.id]);
+
+    let changed = activity
+        .revise(
+            ActivityDraft {
+                contact_ids: vec![b.id, c.id],
+                next_follow_up: None,
+                ..activity.to_draft()
+            },
+            w.fx.tick(),
+        )
+        .unwrap();
+    let audit = w.updated("activity", activity.id, &activity, &changed);
+    let stored = db.update_activity(&changed, 1, &audit).await.unwrap();
+    assert_eq!(
+        stored,
+        Activity {
+            version: 2,
+            ..changed.clone()
+        }
+    );
+    assert_eq!(db.get_activity(activity.id).await.unwrap(), stored);
+
+    let audits = w.audit_count().await;
+    assert_eq!(
+        version_conflict(db.update_activity(&activity, 1, &audit).await),
+        2
+    );
+    assert_eq!(
+        version_conflict(db.delete_activity(activity.id, 1, &audit).await),
+        2
+    );
+    assert_eq!(db.get_activity(activity.id).await.unwrap(), stored);
+    assert_eq!(w.audit_count().await, audits);
+
+    // Deleting a contact takes it off the record.
+    let audit = w.deleted("contact", b.id, &b);
+    db.delete_contact(b.id, 1, &audit).await.unwrap();
+    assert_eq!(
+        db.get_activity(activity.id).await.unwrap().contact_ids,
+        [c.id]
+    );
+
+    let audit = w.deleted("activity", activity.id, &stored);
+    db.delete_activity(activity.id, 2, &audit).await.unwrap();
+    not_found(db.get_activity(activity.id).await);
+}
+
+pub async fn activities_are_filtered_by_customer_owner_method_time_and_due_date(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let other = w.user("other").await;
+    let haixin = w.named("海信", rep.id).await;
+    let haier = w.named("海尔", rep.id).await;
+    let start = w.fx.now();
+    let visit = w
+        .activity(haixin.id, rep.id, 0, Some(date(2026, 11, 25)))
+        .await;
+    let later = w
+        .activity(haixin.id, other.id, 24, Some(date(2026, 11, 30)))
+        .await;
+    let elsewhere = w.activity(haier.id, rep.id, 48, None).await;
+    let call = {
+        let draft = ActivityDraft {
+            method: ActivityMethod::Phone,
+            ..w.fx
+                .activity(
+                    haier.id,
+                    rep.id,
+                    start + Duration::hours(72),
+                    Some(date(2026, 11, 26)),
+                )
+                .to_draft()
+        };
+        let call = w.fx.activity_from(draft, rep.id);
+        w.insert_activity(&call).await;
+        call
+    };
+    let all = || activities(Visibility::All);
+    let sorted = |mut ids: Vec<ActivityId>| {
+        ids.sort();
+        ids
+    };
+    let cases = [
+        (
+            ActivityFilter {
+                customer_id: Some(haixin.id),
+                ..all()
+            },
+            vec![visit.id, later.id],
+        ),
+        (
+            ActivityFilter {
+                owner_id: Some(other.id),
+                ..all()
+            },
+            vec![later.id],
+        ),
+        (
+            ActivityFilter {
+                method: Some(ActivityMethod::Phone),
+                ..all()
+            },
+            vec![call.id],
+        ),
+        (
+            ActivityFilter {
+                from: Some(start + Duration::hours(24)),
+                ..all()
+            },
+            vec![later.id, elsewhere.id, call.id],
+        ),
+        (
+            ActivityFilter {
+                to: Some(start + Duration::hours(24)),
+                ..all()
+            },
+            vec![visit.id],
+        ),
+        (
+            ActivityFilter {
+                from: Some(start + Duration::hours(24)),
+                to: Some(start + Duration::hours(72)),
+                ..all()
+            },
+            vec![later.id, elsewhere.id],
+        ),
+        (
+            ActivityFilter {
+                due_by: Some(date(2026, 11, 26)),
+                ..all()
+            },
+            vec![visit.id, call.id],
+        ),
+        (
+            ActivityFilter {
+                due_by: Some(date(2026, 11, 24)),
+                ..all()
+            },
+            vec![],
+        ),
+        (
+            ActivityFilter {
+                customer_id: Some(haier.id),
+                due_by: Some(date(2027, 1, 1)),
+                ..all()
+            },
+            vec![call.id],
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            activity_ids(db, &filter).await,
+            sorted(expected),
+            "{filter:?}"
+        );
+    }
+    assert_eq!(activity_ids(db, &all()).await.len(), 4);
+}
+
+pub async fn activity_visibility_follows_the_owner_of_the_customer(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let other = w.user("other").await;
+    let mine = w.named("海信", rep.id).await;
+    let theirs = w.named("海尔", other.id).await;
+    // Another user's record on my customer is mine to see, and not theirs.
+    let on_mine = w.activity(mine.id, other.id, 0, None).await;
+    let on_theirs = w.activity(theirs.id, rep.id, 1, None).await;
+    let ids =
+        async |owners: Vec<UserId>| activity_ids(db, &activities(Visibility::Owners(owners))).await;
+    assert_eq!(ids(vec![rep.id]).await, [on_mine.id]);
+    assert_eq!(ids(vec![other.id]).await, [on_theirs.id]);
+    assert_eq!(ids(vec![]).await, []);
+    assert_eq!(ids(vec![rep.id, other.id]).await.len(), 2);
+}
+
+pub async fn both_activity_sorts_walk_all_pages_without_gaps_or_duplicates(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let customer = w.named("海信", rep.id).await;
+    let follow_ups = [
+        Some(date(2026, 12, 3)),
+        None,
+        Some(date(2026, 12, 1)),
+        Some(date(2026, 12, 3)),
+        None,
+        Some(date(2027, 1, 1)),
+        Some(date(2026, 12, 1)),
+    ];
+    let mut all = Vec::new();
+    for (i, follow_up) in follow_ups.into_iter().enumerate() {
+        // Ties on occurred_at, broken by id.
+        all.push(
+            w.activity(customer.id, rep.id, (i % 3) as i64, follow_up)
+                .await,
+        );
+    }
+    let mut recent = all.clone();
+    recent.sort_by_key(|a| Reverse((a.occurred_at, a.id)));
+    let mut due = all.clone();
+    // Records without a follow-up date come last.
+    due.sort_by_key(|a| (a.next_follow_up.is_none(), a.next_follow_up, a.id));
+    for (sort, expected) in [
+        (ActivitySort::Recent, recent),
+        (ActivitySort::FollowUp, due),
+    ] {
+        let filter = ActivityFilter {
+            sort,
+            ..activities(Visibility::All)
+        };
+        let ids: Vec<ActivityId> = expected.iter().map(|a| a.id).collect();
+        assert_pages(
+            async |p| db.list_activities(&filter, &p).await,
+            |a| a.id,
+            &ids,
+        )
+        .await;
+    }
+}
+
+pub async fn deleting_a_customer_removes_its_contacts_and_activities(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let doomed = w.named("海信", rep.id).await;
+    let kept = w.named("海尔", rep.id).await;
+    let contact = w.contact(doomed.id, "王总").await;
+    let mut activity = w.fx.activity(doomed.id, rep.id, w.fx.now(), None);
+    activity.contact_ids = vec![contact.id];
+    w.insert_activity(&activity).await;
+    let kept_contact = w.contact(kept.id, "李总").await;
+    let kept_activity = w.activity(kept.id, rep.id, 1, None).await;
+
+    let audit = w.deleted("customer", doomed.id, &doomed);
+    db.delete_customer(doomed.id, 1, &audit).await.unwrap();
+    not_found(db.get_customer(doomed.id).await);
+    not_found(db.get_contact(contact.id).await);
+    not_found(db.get_activity(activity.id).await);
+    assert_eq!(db.get_contact(kept_contact.id).await.unwrap(), kept_contact);
+    assert_eq!(
+        db.get_activity(kept_activity.id).await.unwrap(),
+        kept_activity
+    );
+    let left = activity_ids(db, &activities(Visibility::All)).await;
+    assert_eq!(left, [kept_activity.id]);
+}
+
+pub async fn every_write_appends_exactly_one_audit_entry(db: &dyn Store) {
+    let mut w = World::new(db);
+    let mut expected: Vec<AuditEntry> = Vec::new();
+    let user = w.fx.user("zhang", Role::Manager);
+    let entry = w.fx.audit(
+        None,
+        AuditAction::Create,
+        "user",
+        user.id,
+        None,
+        Some(&user),
+    );
+    db.insert_user(&user, "h", &entry).await.unwrap();
+    expected.push(entry);
+    let actor = Some(user.id);
+
+    w.fx.tick();
+    let team = w.fx.team("华东区", Some(user.id));
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Create,
+        "team",
+        team.id,
+        None,
+        Some(&team),
+    );
+    db.insert_team(&team, &entry).await.unwrap();
+    expected.push(entry);
+
+    w.fx.tick();
+    let customer = w.fx.customer(full_draft(), user.id);
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Create,
+        "customer",
+        customer.id,
+        None,
+        Some(&customer),
+    );
+    db.insert_customer(&customer, &entry).await.unwrap();
+    expected.push(entry);
+
+    w.fx.tick();
+    let contact = w.fx.contact(
+        customer.id,
+        ContactDraft {
+            name: "王总".into(),
+            ..Default::default()
+        },
+    );
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Create,
+        "contact",
+        contact.id,
+        None,
+        Some(&contact),
+    );
+    db.insert_contact(&contact, &entry).await.unwrap();
+    expected.push(entry);
+
+    w.fx.tick();
+    let activity = w.fx.activity(customer.id, user.id, w.fx.now(), None);
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Create,
+        "activity",
+        activity.id,
+        None,
+        Some(&activity),
+    );
+    db.insert_activity(&activity, &entry).await.unwrap();
+    expected.push(entry);
+
+    let now = w.fx.tick();
+    let mut changed = customer.clone();
+    changed.city = Some("烟台".into());
+    changed.updated_at = now;
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Update,
+        "customer",
+        customer.id,
+        Some(&customer),
+        Some(&changed),
+    );
+    assert_eq!(
+        entry.changes,
+        json!({"city": {"from": "青岛", "to": "烟台"}})
+    );
+    db.update_customer(&changed, 1, &entry).await.unwrap();
+    expected.push(entry);
+
+    for (entity, id) in [
+        ("activity", activity.id.to_string()),
+        ("contact", contact.id.to_string()),
+    ] {
+        w.fx.tick();
+        let entry = w.fx.audit(
+            actor,
+            AuditAction::Delete,
+            entity,
+            &id,
+            Some(&json!({"id": id})),
+            None,
+        );
+        match entity {
+            "activity" => db.delete_activity(activity.id, 1, &entry).await.unwrap(),
+            _ => db.delete_contact(contact.id, 1, &entry).await.unwrap(),
+        }
+        expected.push(entry);
+    }
+
+    w.fx.tick();
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Delete,
+        "customer",
+        customer.id,
+        Some(&changed),
+        None,
+    );
+    db.delete_customer(customer.id, 2, &entry).await.unwrap();
+    expected.push(entry);
+
+    w.fx.tick();
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Update,
+        "user",
+        user.id,
+        None,
+        Some(&json!({"password": "changed"})),
+    );
+    db.set_password(user.id, "h2", &entry).await.unwrap();
+    expected.push(entry);
+
+    w.fx.tick();
+    let mut renamed = team.clone();
+    renamed.name = "华东大区".into();
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Update,
+        "team",
+        team.id,
+        Some(&team),
+        Some(&renamed),
+    );
+    db.update_team(&renamed, 1, &entry).await.unwrap();
+    expected.push(entry);
+
+    w.fx.tick();
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Delete,
+        "team",
+        team.id,
+        Some(&renamed),
+        None,
+    );
+    db.delete_team(team.id, 2, &entry).await.unwrap();
+    expected.push(entry);
+
+    w.fx.tick();
+    let user = db.get_user(user.id).await.unwrap();
+    let mut renamed = user.clone();
+    renamed.display_name = "张经理".into();
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Update,
+        "user",
+        user.id,
+        Some(&user),
+        Some(&renamed),
+    );
+    db.update_user(&renamed, 1, &entry).await.unwrap();
+    expected.push(entry);
+
+    w.fx.tick();
+    let entry = w.fx.audit(
+        actor,
+        AuditAction::Delete,
+        "user",
+        user.id,
+        Some(&renamed),
+        None,
+    );
+    db.delete_user(user.id, 2, &entry).await.unwrap();
+    expected.push(entry);
+
+    // Newest first, every page size.
+    expected.reverse();
+    let ids: Vec<Uuid> = expected.iter().map(|e| e.id).collect();
+    assert_pages(
+        async |p| db.list_audit(&AuditFilter::default(), &p).await,
+        |e| e.id,
+        &ids,
+    )
+    .await;
+    let all = walk(
+        async |p| db.list_audit(&AuditFilter::default(), &p).await,
+        500,
+    )
+    .await;
+    assert_eq!(all, expected);
+
+    let only = |f: &dyn Fn(&AuditEntry) -> bool| -> Vec<Uuid> {
+        expected.iter().filter(|e| f(e)).map(|e| e.id).collect()
+    };
+    let by_entity = AuditFilter {
+        entity: Some("customer".into()),
+        ..Default::default()
+    };
+    let customer_id = customer.id.to_string();
+    let by_record = AuditFilter {
+        entity: Some("customer".into()),
+        entity_id: Some(customer_id.clone()),
+        ..Default::default()
+    };
+    let by_actor = AuditFilter {
+        actor_id: Some(user.id),
+        ..Default::default()
+    };
+    let by_id_alone = AuditFilter {
+        entity_id: Some(customer_id.clone()),
+        ..Default::default()
+    };
+    for (filter, want) in [
+        (by_entity, only(&|e| e.entity == "customer")),
+        (by_record, only(&|e| e.entity_id == customer_id)),
+        (by_actor, only(&|e| e.actor_id == Some(user.id))),
+        (by_id_alone, only(&|e| e.entity_id == customer_id)),
+    ] {
+        let got: Vec<Uuid> = walk(async |p| db.list_audit(&filter, &p).await, 2)
+            .await
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(got, want, "{filter:?}");
+    }
+}
+
+pub async fn the_first_idempotent_response_wins(db: &dyn Store) {
+    let mut w = World::new(db);
+    let user = w.user("zhang").await;
+    let other = w.user("li").await;
+    let first = StoredResponse {
+        fingerprint: "POST /api/v1/customers abc".into(),
+        status: 201,
+        body: r#"{"name":"海信"}"#.into(),
+    };
+    let second = StoredResponse {
+        fingerprint: "POST /api/v1/customers def".into(),
+        status: 409,
+        body: "{}".into(),
+    };
+    let now = w.fx.now();
+    assert_eq!(
+        db.find_idempotent_response(user.id, "k1").await.unwrap(),
+        None
+    );
+    db.insert_idempotent_response(user.id, "k1", &first, now)
+        .await
+        .unwrap();
+    db.insert_idempotent_response(user.id, "k1", &second, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.find_idempotent_response(user.id, "k1").await.unwrap(),
+        Some(first)
+    );
+    // Keys are per user.
+    assert_eq!(
+        db.find_idempotent_response(other.id, "k1").await.unwrap(),
+        None
+    );
+    db.insert_idempotent_response(other.id, "k1", &second, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.find_idempotent_response(other.id, "k1").await.unwrap(),
+        Some(second)
+    );
+}

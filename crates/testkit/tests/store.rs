@@ -1,0 +1,137 @@
+//! The storage conformance suite on SQLite and PostgreSQL, and the checks
+//! that only make sense per backend.
+
+use std::collections::BTreeMap;
+
+use sqlx::{Connection, PgConnection, SqliteConnection};
+use tuoke_app::ports::Store;
+use tuoke_testkit::conformance_tests;
+use tuoke_testkit::db::{Fixtures, TestDb};
+
+conformance_tests!(
+    a_user_round_trips_and_logs_in_by_username,
+    users_are_listed_by_username_across_pages,
+    a_user_update_is_stored_and_a_stale_one_changes_nothing,
+    a_taken_username_is_a_conflict,
+    setting_a_password_changes_only_the_hash,
+    a_user_who_owns_records_cannot_be_deleted,
+    missing_records_are_not_found,
+    a_team_round_trips_is_listed_by_name_and_guards_its_name,
+    deleting_a_team_leaves_its_members_without_a_team,
+    managers_see_the_members_of_their_teams_but_not_themselves,
+    sessions_find_only_active_users_before_expiry,
+    a_customer_round_trips_every_field_exactly,
+    timestamps_round_trip_to_the_microsecond,
+    money_round_trips_exactly,
+    a_customer_update_is_stored_and_a_stale_one_changes_nothing,
+    duplicate_name_keys_and_credit_codes_are_conflicts,
+    a_reference_to_a_missing_row_is_a_conflict_naming_it,
+    customers_are_filtered_by_each_field,
+    customer_visibility_limits_the_list_to_the_owners_given,
+    customers_are_searched_by_name_fragment_pinyin_prefix_and_short_name,
+    percent_and_underscore_in_a_search_are_literal,
+    every_customer_sort_walks_all_pages_without_gaps_or_duplicates,
+    a_garbled_cursor_is_refused,
+    a_contact_round_trips_and_contacts_are_listed_by_name,
+    an_activity_keeps_its_contacts_in_order_and_an_update_replaces_them,
+    activities_are_filtered_by_customer_owner_method_time_and_due_date,
+    activity_visibility_follows_the_owner_of_the_customer,
+    both_activity_sorts_walk_all_pages_without_gaps_or_duplicates,
+    deleting_a_customer_removes_its_contacts_and_activities,
+    every_write_appends_exactly_one_audit_entry,
+    the_first_idempotent_response_wins,
+);
+
+type Schema = BTreeMap<String, Vec<String>>;
+
+fn schema(rows: Vec<(String, String)>) -> Schema {
+    let mut tables = Schema::new();
+    for (table, column) in rows {
+        tables.entry(table).or_default().push(column);
+    }
+    for columns in tables.values_mut() {
+        columns.sort();
+    }
+    tables
+}
+
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
+    let sqlite = TestDb::fresh_sqlite().await;
+    let Some(postgres) = TestDb::fresh_postgres().await else {
+        return;
+    };
+    let mut conn = SqliteConnection::connect(&sqlite.url).await.unwrap();
+    let lite: Vec<(String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut conn = PgConnection::connect(&postgres.url).await.unwrap();
+    let pg: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let lite = schema(lite);
+    assert!(lite.contains_key("customers"), "{lite:?}");
+    assert_eq!(lite, schema(pg));
+}
+
+#[tokio::test]
+async fn an_unknown_url_scheme_is_refused_and_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tuoke.db");
+    for url in [
+        format!("sqlit://{}", path.display()),
+        format!("mysql://{}", path.display()),
+        path.display().to_string(),
+        format!("file:{}", path.display()),
+    ] {
+        let result = tuoke_store::Db::connect(&url).await;
+        assert!(result.is_err(), "{url} was accepted");
+        assert!(!path.exists(), "{url} created a file");
+    }
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
+    let test = TestDb::fresh_sqlite().await;
+    assert_eq!(test.db.backend(), "sqlite");
+    // The journal mode is a property of the file, seen by any connection.
+    let mut conn = SqliteConnection::connect(&test.url).await.unwrap();
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // Foreign keys are per connection: check them through the store.
+    let mut fx = Fixtures::new();
+    let ghost = fx.user("ghost", tuoke_core::Role::Rep);
+    let customer = fx.named_customer("孤儿", ghost.id);
+    let audit = fx.audit(
+        None,
+        tuoke_core::AuditAction::Create,
+        "customer",
+        customer.id,
+        None,
+        Some(&customer),
+    );
+    let result = test.db.insert_customer(&customer, &audit).await;
+    assert!(
+        matches!(result, Err(tuoke_app::ports::StoreError::Conflict { ref what }) if what == "customers.owner_id"),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_in_memory_sqlite_database_is_accepted_and_migrated() {
+    let db = tuoke_store::Db::connect("sqlite::memory:").await.unwrap();
+    db.migrate().await.unwrap();
+    assert_eq!(db.count_users().await.unwrap(), 0);
+    db.close().await;
+}

@@ -1,0 +1,232 @@
+//! `tuoke`: the command line. It reads the configuration, wires the store,
+//! the use cases and the web service together, and runs one command.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use tuoke_app::App;
+use tuoke_core::{Role, UserDraft};
+use tuoke_store::Db;
+
+/// Tuoke (拓客): self-hosted B2B customer development.
+#[derive(Debug, Parser)]
+#[command(name = "tuoke", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArg,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct DbArg {
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    #[arg(
+        long = "db",
+        env = "TUOKE_DATABASE_URL",
+        default_value = "sqlite://./tuoke.db",
+        global = true
+    )]
+    url: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web UI and the REST API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "TUOKE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Load the demo data set (once: a second start leaves it as it is).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date (serve does this on start too).
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        /// Login name: letters, digits, '.', '_', '-'.
+        name: String,
+        /// rep, manager, dev_manager, engineer, qa or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The name shown in the UI (defaults to the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required, so it never shows in the process list).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+        .map_err(|e: tuoke_core::enums::UnknownCode| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TUOKE_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { listen, demo } => serve(&cli.db.url, listen, demo).await,
+        Command::Migrate => {
+            let db = open(&cli.db.url).await?;
+            println!("database schema is up to date ({})", db.backend());
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            display_name,
+            password_stdin: _,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let app = App::with_system_clock(Arc::new(open(&cli.db.url).await?));
+            let draft = UserDraft {
+                username: name,
+                display_name,
+                role,
+                team_id: None,
+                active: true,
+            };
+            match app.create_user(None, draft, password).await {
+                Ok(user) => {
+                    println!("added {} ({})", user.username, user.role);
+                    Ok(())
+                }
+                Err(e) => bail!("could not add the user: {e}"),
+            }
+        }
+    }
+}
+
+/// Connects and migrates.
+async fn open(url: &str) -> Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .with_context(|| format!("opening the database {url}"))?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(db)
+}
+
+async fn serve(url: &str, listen: SocketAddr, demo: bool) -> Result<()> {
+    let db = Arc::new(open(url).await?);
+    let app = App::with_system_clock(db.clone());
+    let admin_password = std::env::var("TUOKE_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    if let Some(first) = app
+        .bootstrap_admin(admin_password)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first administrator: {e}"))?
+    {
+        match first.generated_password {
+            Some(password) => println!(
+                "Created the administrator. Log in as `{}` with the password `{password}` (shown only this once; change it after logging in).",
+                first.username
+            ),
+            None => println!(
+                "Created the administrator `{}` with the password from TUOKE_ADMIN_PASSWORD.",
+                first.username
+            ),
+        }
+    }
+    if demo {
+        load_demo(&app).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Tuoke is running at http://{addr}/ (API: http://{addr}/api/openapi.json). Press Ctrl-C to stop."
+    );
+    tuoke_web::serve(app, listener, shutdown_signal()).await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn load_demo(app: &App) -> Result<()> {
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let progress = |p: tuoke_app::demo::DemoProgress| {
+        bar.set_message(p.stage);
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    };
+    let summary = app
+        .load_demo(&progress)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the demo data: {e}"))?;
+    bar.finish_and_clear();
+    match summary {
+        Some(s) => println!(
+            "Loaded the demo data: {} users in {} teams, {} customers, {} contacts, {} follow-up records. Demo users log in with the password `{}` (e.g. zhangwei, or the manager wangfang).",
+            s.users,
+            s.teams,
+            s.customers,
+            s.contacts,
+            s.activities,
+            tuoke_app::demo::DEMO_PASSWORD
+        ),
+        None => println!("The demo data is already loaded."),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    println!("stopping…");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}
