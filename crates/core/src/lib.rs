@@ -9,6 +9,7 @@
 
 pub mod activity;
 pub mod audit;
+pub mod calendar;
 pub mod contact;
 pub mod credit_code;
 pub mod customer;
