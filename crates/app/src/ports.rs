@@ -3,10 +3,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use tuoke_core::calendar::CalendarDay;
+use tuoke_core::process::{CaseEvent, CaseStatus, DevelopmentCase};
 use tuoke_core::{
-    AbcClass, Activity, ActivityId, ActivityMethod, AuditEntry, ChannelType, Contact, ContactId,
-    CreditCode, Customer, CustomerId, CustomerNature, CustomerStatus, Team, TeamId, Tier, User,
-    UserId, Username,
+    AbcClass, Activity, ActivityId, ActivityMethod, Approval, ApprovalId, ApprovalStatus,
+    AuditEntry, CaseId, ChannelType, Contact, ContactId, CreditCode, Customer, CustomerId,
+    CustomerNature, CustomerStatus, Team, TeamId, Tier, User, UserId, Username,
 };
 use uuid::Uuid;
 
@@ -156,6 +158,87 @@ pub struct AuditFilter {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     pub actor_id: Option<UserId>,
+}
+
+/// A version of a process template, as stored: the TOML source is kept as
+/// uploaded, so the file an admin sees is the file they sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTemplate {
+    pub key: String,
+    pub version: i64,
+    pub source: String,
+    /// Shipped with Tuoke rather than uploaded.
+    pub builtin: bool,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<UserId>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    /// Newest first (by id).
+    #[default]
+    Newest,
+    /// Earliest stage deadline first; cases without one last.
+    Due,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFilter {
+    /// Applies to the case owner.
+    pub visible: Visibility,
+    pub template_key: Option<String>,
+    pub stage: Option<String>,
+    pub owner_id: Option<UserId>,
+    /// Cases owned by any of these users (a team's members and manager).
+    pub owners_in: Option<Vec<UserId>>,
+    pub customer_id: Option<CustomerId>,
+    pub status: Option<CaseStatus>,
+    /// Expected amount bounds, in fen, inclusive.
+    pub amount_min_fen: Option<i64>,
+    pub amount_max_fen: Option<i64>,
+    /// Open cases whose stage is due at or before this time (overdue: now).
+    pub due_by: Option<DateTime<Utc>>,
+    /// Cases created at or after / before these times (report periods).
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub sort: CaseSort,
+}
+
+impl CaseFilter {
+    pub fn visible(visible: Visibility) -> Self {
+        Self {
+            visible,
+            template_key: None,
+            stage: None,
+            owner_id: None,
+            owners_in: None,
+            customer_id: None,
+            status: None,
+            amount_min_fen: None,
+            amount_max_fen: None,
+            due_by: None,
+            created_from: None,
+            created_to: None,
+            sort: CaseSort::Newest,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApprovalFilter {
+    pub approver_id: Option<UserId>,
+    pub requested_by: Option<UserId>,
+    pub status: Option<ApprovalStatus>,
+    pub case_id: Option<CaseId>,
+}
+
+/// A change to a case written together with something else (an approval
+/// decision): the new case, the version read, and the history lines to append.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseWrite<'a> {
+    pub case: &'a DevelopmentCase,
+    pub expected_version: i64,
+    pub events: &'a [CaseEvent],
 }
 
 /// A response kept for an `Idempotency-Key`, replayed when the same request
@@ -336,6 +419,97 @@ pub trait Store: Send + Sync + 'static {
         filter: &AuditFilter,
         page: &PageRequest,
     ) -> Result<Page<AuditEntry>, StoreError>;
+
+    // Process templates, versioned: (key, version) is unique.
+    /// `Conflict { what: "process_templates.version" }` when that version exists.
+    async fn insert_process_template(
+        &self,
+        template: &StoredTemplate,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// A version of a template, or its newest version when `version` is `None`.
+    async fn find_process_template(
+        &self,
+        key: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredTemplate>, StoreError>;
+    /// The newest version of every template, by key.
+    async fn list_process_templates(&self) -> Result<Vec<StoredTemplate>, StoreError>;
+
+    // Development cases, with their checked items and history.
+    async fn insert_case(
+        &self,
+        case: &DevelopmentCase,
+        event: &CaseEvent,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn get_case(&self, id: CaseId) -> Result<DevelopmentCase, StoreError>;
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        page: &PageRequest,
+    ) -> Result<Page<DevelopmentCase>, StoreError>;
+    /// Writes the case (fields, stage, status, checked items) and appends the
+    /// history lines, in one transaction.
+    async fn update_case(
+        &self,
+        write: CaseWrite<'_>,
+        audit: &[AuditEntry],
+    ) -> Result<DevelopmentCase, StoreError>;
+    /// A case's history, oldest first.
+    async fn list_case_events(&self, case_id: CaseId) -> Result<Vec<CaseEvent>, StoreError>;
+    /// Every case matching the filter with its history (for reports; no paging).
+    async fn list_cases_with_history(
+        &self,
+        filter: &CaseFilter,
+    ) -> Result<Vec<(DevelopmentCase, Vec<CaseEvent>)>, StoreError>;
+
+    // Approvals.
+    /// Inserts a request and appends its line to the case history.
+    async fn insert_approval(
+        &self,
+        approval: &Approval,
+        event: &CaseEvent,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn get_approval(&self, id: ApprovalId) -> Result<Approval, StoreError>;
+    /// The newest approval for leaving `stage` of a case requested at or after `since`.
+    async fn find_stage_approval(
+        &self,
+        case_id: CaseId,
+        stage: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Approval>, StoreError>;
+    /// Newest first.
+    async fn list_approvals(
+        &self,
+        filter: &ApprovalFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Approval>, StoreError>;
+    /// Writes a decision (the approval's version checked like any update) and,
+    /// in the same transaction, the case it moves and its history lines.
+    async fn update_approval(
+        &self,
+        approval: &Approval,
+        expected_version: i64,
+        case: CaseWrite<'_>,
+        audit: &[AuditEntry],
+    ) -> Result<Approval, StoreError>;
+
+    // The working-day calendar's entries added by admins (the official PRC
+    // days ship in `tuoke_core::calendar`). One entry per date.
+    async fn list_calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError>;
+    /// Adds or replaces the entry of that date.
+    async fn upsert_calendar_day(
+        &self,
+        day: &CalendarDay,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn delete_calendar_day(
+        &self,
+        date: NaiveDate,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
 
     // Idempotency keys, per user.
     async fn find_idempotent_response(

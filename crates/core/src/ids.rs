@@ -61,6 +61,14 @@ id_type!(
     /// A sales team.
     TeamId
 );
+id_type!(
+    /// A development case (开发项目 / 商机).
+    CaseId
+);
+id_type!(
+    /// An approval request (审批).
+    ApprovalId
+);
 
 #[cfg(test)]
 mod tests {

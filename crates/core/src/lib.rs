@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activity;
+pub mod approval;
 pub mod audit;
 pub mod calendar;
 pub mod contact;
@@ -16,18 +17,20 @@ pub mod customer;
 pub mod enums;
 pub mod ids;
 pub mod money;
+pub mod process;
 pub mod text;
 pub mod user;
 pub mod validation;
 
 pub use activity::{Activity, ActivityDraft, ActivityMethod, Attitude};
+pub use approval::{Approval, ApprovalKind, ApprovalStatus};
 pub use audit::{AuditAction, AuditEntry, field_changes};
 pub use contact::{Birthday, BirthdayCalendar, Contact, ContactDraft, DecisionRole, Level};
 pub use credit_code::CreditCode;
 pub use customer::{
     AbcClass, ChannelType, Customer, CustomerDraft, CustomerNature, CustomerStatus, Tier,
 };
-pub use ids::{ActivityId, ContactId, CustomerId, TeamId, UserId};
+pub use ids::{ActivityId, ApprovalId, CaseId, ContactId, CustomerId, TeamId, UserId};
 pub use money::Money;
 pub use user::{Role, Team, TeamDraft, User, UserDraft, Username};
 pub use validation::{FieldError, ValidationErrors};
