@@ -1,13 +1,17 @@
 //! How each record maps to its table: the columns, the values written, and
 //! the row read back (checked: a value that does not parse is `Corrupt`).
 
+use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use tuoke_app::ports::{StoreError, StoredResponse};
+use tuoke_app::ports::{StoreError, StoredResponse, StoredTemplate};
+use tuoke_core::calendar::CalendarDay;
+use tuoke_core::process::{CaseEvent, DevelopmentCase};
 use tuoke_core::{
-    Activity, AuditEntry, Contact, CreditCode, Customer, Level, Money, Team, User, Username,
+    Activity, Approval, AuditEntry, Contact, CreditCode, Customer, Level, Money, Team, User,
+    Username,
 };
 
 use crate::db::{from_micros, micros};
@@ -463,6 +467,255 @@ impl TryFrom<ResponseRow> for StoredResponse {
                 StoreError::Corrupt(format!("idempotency_keys.status: {}", r.status))
             })?,
             body: r.body,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TemplateRow {
+    key: String,
+    version: i64,
+    source: String,
+    builtin: bool,
+    created_at: i64,
+    created_by: Option<String>,
+}
+
+pub(crate) const TEMPLATE_COLUMNS: &str = "key, version, source, builtin, created_at, created_by";
+
+impl TryFrom<TemplateRow> for StoredTemplate {
+    type Error = StoreError;
+    fn try_from(r: TemplateRow) -> Result<Self, StoreError> {
+        Ok(StoredTemplate {
+            key: r.key,
+            version: r.version,
+            source: r.source,
+            builtin: r.builtin,
+            created_at: from_micros("process_templates.created_at", r.created_at)?,
+            created_by: parse_opt("process_templates.created_by", r.created_by)?,
+        })
+    }
+}
+
+/// All the columns of `process_templates`, in [`TEMPLATE_COLUMNS`] order.
+pub(crate) fn template_values(t: &StoredTemplate) -> [Value; 6] {
+    [
+        t.key.as_str().into(),
+        t.version.into(),
+        t.source.as_str().into(),
+        t.builtin.into(),
+        micros(t.created_at).into(),
+        code(t.created_by),
+    ]
+}
+
+pub(crate) const CASE_COLUMNS: &str = "id, customer_id, template_key, template_version, title, \
+    owner_id, expected_amount_fen, expected_close_date, competitors, obstacles, \
+    expected_cost_fen, next_step, status, stage, stage_entered_at, stage_due_at, outcome_reason, \
+    version, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CaseRow {
+    pub id: String,
+    customer_id: String,
+    template_key: String,
+    template_version: i64,
+    title: String,
+    owner_id: String,
+    expected_amount_fen: Option<i64>,
+    expected_close_date: Option<String>,
+    competitors: Option<String>,
+    obstacles: Option<String>,
+    expected_cost_fen: Option<i64>,
+    next_step: Option<String>,
+    status: String,
+    stage: String,
+    stage_entered_at: i64,
+    pub stage_due_at: Option<i64>,
+    outcome_reason: Option<String>,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CaseRow> for DevelopmentCase {
+    type Error = StoreError;
+    /// Without its checked items, which live in `case_checks`.
+    fn try_from(r: CaseRow) -> Result<Self, StoreError> {
+        Ok(DevelopmentCase {
+            id: parse("cases.id", &r.id)?,
+            customer_id: parse("cases.customer_id", &r.customer_id)?,
+            template_key: r.template_key,
+            template_version: r.template_version,
+            title: r.title,
+            owner_id: parse("cases.owner_id", &r.owner_id)?,
+            expected_amount: money("cases.expected_amount_fen", r.expected_amount_fen)?,
+            expected_close_date: parse_opt::<NaiveDate>(
+                "cases.expected_close_date",
+                r.expected_close_date,
+            )?,
+            competitors: r.competitors,
+            obstacles: r.obstacles,
+            expected_cost: money("cases.expected_cost_fen", r.expected_cost_fen)?,
+            next_step: r.next_step,
+            status: parse("cases.status", &r.status)?,
+            stage: r.stage,
+            stage_entered_at: from_micros("cases.stage_entered_at", r.stage_entered_at)?,
+            stage_due_at: r
+                .stage_due_at
+                .map(|v| from_micros("cases.stage_due_at", v))
+                .transpose()?,
+            checked: BTreeSet::new(),
+            outcome_reason: r.outcome_reason,
+            version: r.version,
+            created_at: from_micros("cases.created_at", r.created_at)?,
+            updated_at: from_micros("cases.updated_at", r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn case_fields(c: &DevelopmentCase) -> Fields {
+    vec![
+        ("customer_id", c.customer_id.to_string().into()),
+        ("template_key", c.template_key.as_str().into()),
+        ("template_version", c.template_version.into()),
+        ("title", c.title.as_str().into()),
+        ("owner_id", c.owner_id.to_string().into()),
+        (
+            "expected_amount_fen",
+            c.expected_amount.map(Money::fen).into(),
+        ),
+        ("expected_close_date", code(c.expected_close_date)),
+        ("competitors", c.competitors.clone().into()),
+        ("obstacles", c.obstacles.clone().into()),
+        ("expected_cost_fen", c.expected_cost.map(Money::fen).into()),
+        ("next_step", c.next_step.clone().into()),
+        ("status", c.status.code().into()),
+        ("stage", c.stage.as_str().into()),
+        ("stage_entered_at", micros(c.stage_entered_at).into()),
+        ("stage_due_at", c.stage_due_at.map(micros).into()),
+        ("outcome_reason", c.outcome_reason.clone().into()),
+    ]
+}
+
+pub(crate) const EVENT_COLUMNS: &str =
+    "id, case_id, at, actor_id, kind, from_stage, to_stage, reason, comment";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    id: String,
+    pub case_id: String,
+    at: i64,
+    actor_id: Option<String>,
+    kind: String,
+    from_stage: Option<String>,
+    to_stage: Option<String>,
+    reason: Option<String>,
+    comment: Option<String>,
+}
+
+impl TryFrom<EventRow> for CaseEvent {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        Ok(CaseEvent {
+            id: parse("case_events.id", &r.id)?,
+            case_id: parse("case_events.case_id", &r.case_id)?,
+            at: from_micros("case_events.at", r.at)?,
+            actor_id: parse_opt("case_events.actor_id", r.actor_id)?,
+            kind: parse("case_events.kind", &r.kind)?,
+            from_stage: r.from_stage,
+            to_stage: r.to_stage,
+            reason: r.reason,
+            comment: r.comment,
+        })
+    }
+}
+
+/// All the columns of `case_events`, in [`EVENT_COLUMNS`] order.
+pub(crate) fn event_values(e: &CaseEvent) -> [Value; 9] {
+    [
+        e.id.hyphenated().to_string().into(),
+        e.case_id.to_string().into(),
+        micros(e.at).into(),
+        code(e.actor_id),
+        e.kind.code().into(),
+        e.from_stage.clone().into(),
+        e.to_stage.clone().into(),
+        e.reason.clone().into(),
+        e.comment.clone().into(),
+    ]
+}
+
+pub(crate) const APPROVAL_COLUMNS: &str = "id, kind, case_id, stage, requested_by, approver_id, \
+    status, comment, requested_at, decided_at, due_at, version";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApprovalRow {
+    pub id: String,
+    kind: String,
+    case_id: Option<String>,
+    stage: Option<String>,
+    requested_by: String,
+    approver_id: String,
+    status: String,
+    comment: Option<String>,
+    pub requested_at: i64,
+    decided_at: Option<i64>,
+    due_at: Option<i64>,
+    version: i64,
+}
+
+impl TryFrom<ApprovalRow> for Approval {
+    type Error = StoreError;
+    fn try_from(r: ApprovalRow) -> Result<Self, StoreError> {
+        let at = |column: &str, v: Option<i64>| v.map(|v| from_micros(column, v)).transpose();
+        Ok(Approval {
+            id: parse("approvals.id", &r.id)?,
+            kind: parse("approvals.kind", &r.kind)?,
+            case_id: parse_opt("approvals.case_id", r.case_id)?,
+            stage: r.stage,
+            requested_by: parse("approvals.requested_by", &r.requested_by)?,
+            approver_id: parse("approvals.approver_id", &r.approver_id)?,
+            status: parse("approvals.status", &r.status)?,
+            comment: r.comment,
+            requested_at: from_micros("approvals.requested_at", r.requested_at)?,
+            decided_at: at("approvals.decided_at", r.decided_at)?,
+            due_at: at("approvals.due_at", r.due_at)?,
+            version: r.version,
+        })
+    }
+}
+
+/// The columns of `approvals` but `id` and `version`, with their values.
+pub(crate) fn approval_fields(a: &Approval) -> Fields {
+    vec![
+        ("kind", a.kind.code().into()),
+        ("case_id", code(a.case_id)),
+        ("stage", a.stage.clone().into()),
+        ("requested_by", a.requested_by.to_string().into()),
+        ("approver_id", a.approver_id.to_string().into()),
+        ("status", a.status.code().into()),
+        ("comment", a.comment.clone().into()),
+        ("requested_at", micros(a.requested_at).into()),
+        ("decided_at", a.decided_at.map(micros).into()),
+        ("due_at", a.due_at.map(micros).into()),
+    ]
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CalendarDayRow {
+    date: String,
+    kind: String,
+    name: String,
+}
+
+impl TryFrom<CalendarDayRow> for CalendarDay {
+    type Error = StoreError;
+    fn try_from(r: CalendarDayRow) -> Result<Self, StoreError> {
+        Ok(CalendarDay {
+            date: parse("calendar_days.date", &r.date)?,
+            kind: parse("calendar_days.kind", &r.kind)?,
+            name: r.name,
         })
     }
 }

@@ -1,25 +1,30 @@
 //! The [`Store`] port: every statement, written once for both backends.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tuoke_app::ports::{
-    ActivityFilter, ActivitySort, AuditFilter, CustomerFilter, CustomerSort, Page, PageRequest,
-    Store, StoreError, StoredResponse, Visibility,
+    ActivityFilter, ActivitySort, ApprovalFilter, AuditFilter, CaseFilter, CaseSort, CaseWrite,
+    CustomerFilter, CustomerSort, Page, PageRequest, Store, StoreError, StoredResponse,
+    StoredTemplate, Visibility,
 };
+use tuoke_core::calendar::CalendarDay;
+use tuoke_core::process::{CaseEvent, CaseStatus, DevelopmentCase};
 use tuoke_core::{
-    Activity, ActivityId, AuditEntry, Contact, ContactId, CreditCode, Customer, CustomerId, Team,
-    TeamId, User, UserId, Username,
+    Activity, ActivityId, Approval, ApprovalId, AuditEntry, CaseId, Contact, ContactId, CreditCode,
+    Customer, CustomerId, Team, TeamId, User, UserId, Username,
 };
 
 use crate::cursor::{Key, Order, SortKey, paginate};
 use crate::db::{Db, Tx, backend, micros, write_error};
 use crate::records::{
-    ACTIVITY_COLUMNS, AUDIT_COLUMNS, ActivityRow, AuditRow, CONTACT_COLUMNS, CUSTOMER_COLUMNS,
-    ContactRow, CredentialsRow, CustomerRow, Fields, ResponseRow, TEAM_COLUMNS, TeamRow,
-    USER_COLUMNS, UserRow, activity_fields, audit_values, contact_fields, customer_fields, parse,
-    team_fields, user_fields,
+    ACTIVITY_COLUMNS, APPROVAL_COLUMNS, AUDIT_COLUMNS, ActivityRow, ApprovalRow, AuditRow,
+    CASE_COLUMNS, CONTACT_COLUMNS, CUSTOMER_COLUMNS, CalendarDayRow, CaseRow, ContactRow,
+    CredentialsRow, CustomerRow, EVENT_COLUMNS, EventRow, Fields, ResponseRow, TEAM_COLUMNS,
+    TEMPLATE_COLUMNS, TeamRow, TemplateRow, USER_COLUMNS, UserRow, activity_fields,
+    approval_fields, audit_values, case_fields, contact_fields, customer_fields, event_values,
+    parse, team_fields, template_values, user_fields,
 };
 use crate::sql::{Row, Sql, Value};
 
@@ -30,6 +35,18 @@ const ACTIVITY_REFERENCE: &str = "activities.reference";
 /// Activities without a follow-up date sort after every date.
 const FOLLOW_UP_KEY: &str = "COALESCE(next_follow_up, '~')";
 const NO_FOLLOW_UP: &str = "~";
+
+/// Stands for "a foreign key of the case row" until
+/// [`Db::missing_case_reference`] finds which: SQLite does not say.
+const CASE_REFERENCE: &str = "cases.reference";
+
+/// Cases without a stage deadline sort after every deadline: no stored
+/// instant reaches `i64::MAX` microseconds (chrono's latest date is below it).
+const DUE_KEY: &str = "COALESCE(stage_due_at, 9223372036854775807)";
+const NO_DUE: i64 = i64::MAX;
+
+/// The name of the (key, version) rule; SQLite reports it by its columns.
+const TEMPLATE_VERSION: &str = "process_templates.version";
 
 impl Tx {
     async fn insert(
@@ -152,6 +169,77 @@ impl Tx {
             .await
             .map_err(|e| write_error(e, "activity_contacts.contact_id"))?;
         Ok(())
+    }
+
+    /// Appends history lines.
+    async fn insert_events(&mut self, events: &[CaseEvent]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(format!("INSERT INTO case_events ({EVENT_COLUMNS}) VALUES "));
+        for (i, event) in events.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(").push_list(event_values(event));
+            sql.push(")");
+        }
+        self.execute(sql)
+            .await
+            .map_err(|e| write_error(e, "case_events.case_id"))?;
+        Ok(())
+    }
+
+    /// Stores the checked items of a case, replacing those it had.
+    async fn set_checks(
+        &mut self,
+        case: &DevelopmentCase,
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        let id = case.id.to_string();
+        if replace {
+            let sql = Sql::new("DELETE FROM case_checks WHERE case_id = $1").arg(id.clone());
+            self.execute(sql).await.map_err(backend)?;
+        }
+        if case.checked.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new("INSERT INTO case_checks (case_id, item) VALUES ");
+        for (i, item) in case.checked.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .push_list([Value::from(id.as_str()), item.as_str().into()]);
+            sql.push(")");
+        }
+        self.execute(sql)
+            .await
+            .map_err(|e| write_error(e, "case_checks.case_id"))?;
+        Ok(())
+    }
+
+    /// Writes a case at its expected version, its checked items and its new
+    /// history lines; returns the case as stored.
+    async fn write_case(&mut self, write: CaseWrite<'_>) -> Result<DevelopmentCase, StoreError> {
+        let case = write.case;
+        let row: CaseRow = self
+            .update(
+                "cases",
+                CASE_COLUMNS,
+                case.id.to_string(),
+                case_fields(case),
+                case.updated_at,
+                write.expected_version,
+                CASE_REFERENCE,
+            )
+            .await?;
+        self.set_checks(case, true).await?;
+        self.insert_events(write.events).await?;
+        Ok(DevelopmentCase {
+            checked: case.checked.clone(),
+            ..DevelopmentCase::try_from(row)?
+        })
     }
 }
 
@@ -316,6 +404,114 @@ impl Db {
                 })
             })
             .collect()
+    }
+}
+
+/// Cases, their checked items and their history.
+impl Db {
+    /// Names the missing reference of a refused case write: the customer if
+    /// it is gone, else the owner (the only other key of the row). Other
+    /// errors are returned as they are.
+    async fn missing_case_reference(
+        &self,
+        error: StoreError,
+        case: &DevelopmentCase,
+    ) -> StoreError {
+        if !matches!(&error, StoreError::Conflict { what } if what == CASE_REFERENCE) {
+            return error;
+        }
+        let sql =
+            Sql::new("SELECT id FROM customers WHERE id = $1").arg(case.customer_id.to_string());
+        let what = match self.fetch_optional::<(String,)>(sql).await {
+            Ok(None) => "cases.customer_id",
+            Ok(Some(_)) => "cases.owner_id",
+            Err(e) => return e,
+        };
+        StoreError::Conflict { what: what.into() }
+    }
+
+    /// The checked items of the cases `ids` selects (a subquery or a list),
+    /// by case id.
+    async fn checks(&self, sql: Sql) -> Result<HashMap<String, BTreeSet<String>>, StoreError> {
+        let mut checks: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (case, item) in self.fetch_all::<(String, String)>(sql).await? {
+            checks.entry(case).or_default().insert(item);
+        }
+        Ok(checks)
+    }
+
+    /// Completes case rows with their checked items.
+    async fn with_checks(&self, rows: Vec<CaseRow>) -> Result<Vec<DevelopmentCase>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new("SELECT case_id, item FROM case_checks WHERE case_id IN (");
+        sql.push_list(rows.iter().map(|r| r.id.clone()));
+        sql.push(")");
+        let checks = self.checks(sql).await?;
+        complete(rows, checks)
+    }
+}
+
+/// Case rows with their checked items.
+fn complete(
+    rows: Vec<CaseRow>,
+    mut checks: HashMap<String, BTreeSet<String>>,
+) -> Result<Vec<DevelopmentCase>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            let checked = checks.remove(&row.id).unwrap_or_default();
+            Ok(DevelopmentCase {
+                checked,
+                ..DevelopmentCase::try_from(row)?
+            })
+        })
+        .collect()
+}
+
+/// The conditions of a case filter, after `WHERE 1 = 1`.
+fn push_case_filter(sql: &mut Sql, filter: &CaseFilter) {
+    push_visibility(sql, "owner_id", &filter.visible);
+    push_eq(sql, "template_key", filter.template_key.as_ref());
+    push_eq(sql, "stage", filter.stage.as_ref());
+    push_eq(sql, "owner_id", filter.owner_id);
+    if let Some(owners) = &filter.owners_in {
+        push_visibility(sql, "owner_id", &Visibility::Owners(owners.clone()));
+    }
+    push_eq(sql, "customer_id", filter.customer_id);
+    push_eq(sql, "status", filter.status);
+    if let Some(min) = filter.amount_min_fen {
+        sql.push(" AND expected_amount_fen >= ").push_bind(min);
+    }
+    if let Some(max) = filter.amount_max_fen {
+        sql.push(" AND expected_amount_fen <= ").push_bind(max);
+    }
+    if let Some(due_by) = filter.due_by {
+        sql.push(" AND status = ")
+            .push_bind(CaseStatus::Open.code());
+        sql.push(" AND stage_due_at <= ").push_bind(micros(due_by));
+    }
+    if let Some(from) = filter.created_from {
+        sql.push(" AND created_at >= ").push_bind(micros(from));
+    }
+    if let Some(to) = filter.created_to {
+        sql.push(" AND created_at < ").push_bind(micros(to));
+    }
+}
+
+/// The order of a case list.
+fn case_order(sort: CaseSort) -> Order {
+    match sort {
+        CaseSort::Newest => Order {
+            key: SortKey::IdOnly,
+            id: "id",
+            desc: true,
+        },
+        CaseSort::Due => Order {
+            key: SortKey::Int(DUE_KEY),
+            id: "id",
+            desc: false,
+        },
     }
 }
 
@@ -944,6 +1140,347 @@ impl Store for Db {
         order.push_page(&mut sql, page)?;
         let rows = self.fetch_all::<AuditRow>(sql).await?;
         convert(paginate(rows, page, |r| (Key::Int(r.at), r.id.clone())))
+    }
+
+    async fn insert_process_template(
+        &self,
+        template: &StoredTemplate,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let mut sql = Sql::new(format!(
+            "INSERT INTO process_templates ({TEMPLATE_COLUMNS}) VALUES ("
+        ));
+        sql.push_list(template_values(template));
+        sql.push(")");
+        match tx.execute(sql).await.map_err(|e| write_error(e, "unique")) {
+            // SQLite names the rule by its columns, `key, version`.
+            Err(StoreError::Conflict { what }) if what.starts_with("process_templates.") => {
+                return Err(StoreError::Conflict {
+                    what: TEMPLATE_VERSION.into(),
+                });
+            }
+            other => other?,
+        };
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    async fn find_process_template(
+        &self,
+        key: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredTemplate>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM process_templates WHERE key = $1"
+        ))
+        .arg(key);
+        if let Some(version) = version {
+            sql.push(" AND version = ").push_bind(version);
+        }
+        sql.push(" ORDER BY version DESC LIMIT 1");
+        self.fetch_optional::<TemplateRow>(sql)
+            .await?
+            .map(StoredTemplate::try_from)
+            .transpose()
+    }
+
+    async fn list_process_templates(&self) -> Result<Vec<StoredTemplate>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM process_templates t WHERE version = \
+             (SELECT MAX(version) FROM process_templates n WHERE n.key = t.key) ORDER BY key"
+        ));
+        self.fetch_all::<TemplateRow>(sql)
+            .await?
+            .into_iter()
+            .map(StoredTemplate::try_from)
+            .collect()
+    }
+
+    async fn insert_case(
+        &self,
+        case: &DevelopmentCase,
+        event: &CaseEvent,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let stamps = (case.version, case.created_at, case.updated_at);
+        let inserted = tx
+            .insert(
+                "cases",
+                case.id.to_string(),
+                case_fields(case),
+                stamps,
+                CASE_REFERENCE,
+            )
+            .await;
+        if let Err(e) = inserted {
+            // Release the connection first: SQLite in memory has only one.
+            drop(tx);
+            return Err(self.missing_case_reference(e, case).await);
+        }
+        tx.set_checks(case, false).await?;
+        tx.insert_events(std::slice::from_ref(event)).await?;
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    async fn get_case(&self, id: CaseId) -> Result<DevelopmentCase, StoreError> {
+        let sql =
+            Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1")).arg(id.to_string());
+        let row = self
+            .fetch_optional::<CaseRow>(sql)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.with_checks(vec![row])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        page: &PageRequest,
+    ) -> Result<Page<DevelopmentCase>, StoreError> {
+        let mut sql = Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1"));
+        push_case_filter(&mut sql, filter);
+        case_order(filter.sort).push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<CaseRow>(sql).await?;
+        let (rows, next_cursor) = paginate(rows, page, |r| {
+            let key = match filter.sort {
+                CaseSort::Newest => Key::None,
+                CaseSort::Due => Key::Int(r.stage_due_at.unwrap_or(NO_DUE)),
+            };
+            (key, r.id.clone())
+        });
+        Ok(Page {
+            items: self.with_checks(rows).await?,
+            next_cursor,
+        })
+    }
+
+    async fn update_case(
+        &self,
+        write: CaseWrite<'_>,
+        audit: &[AuditEntry],
+    ) -> Result<DevelopmentCase, StoreError> {
+        let mut tx = self.begin().await?;
+        let case = match tx.write_case(write).await {
+            Ok(case) => case,
+            Err(e) => {
+                drop(tx);
+                return Err(self.missing_case_reference(e, write.case).await);
+            }
+        };
+        for entry in audit {
+            tx.audit(entry).await?;
+        }
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    async fn list_case_events(&self, case_id: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {EVENT_COLUMNS} FROM case_events WHERE case_id = $1 ORDER BY at, id"
+        ))
+        .arg(case_id.to_string());
+        self.fetch_all::<EventRow>(sql)
+            .await?
+            .into_iter()
+            .map(CaseEvent::try_from)
+            .collect()
+    }
+
+    async fn list_cases_with_history(
+        &self,
+        filter: &CaseFilter,
+    ) -> Result<Vec<(DevelopmentCase, Vec<CaseEvent>)>, StoreError> {
+        // Three statements whatever the number of cases: the cases, then the
+        // checked items and the history of the same selection.
+        let selected = |select: &str| {
+            let mut sql = Sql::new(select);
+            push_case_filter(&mut sql, filter);
+            sql
+        };
+        let mut sql = selected(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1"));
+        sql.push(match filter.sort {
+            CaseSort::Newest => " ORDER BY id DESC",
+            CaseSort::Due => " ORDER BY COALESCE(stage_due_at, 9223372036854775807), id",
+        });
+        let rows = self.fetch_all::<CaseRow>(sql).await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = selected(
+            "SELECT case_id, item FROM case_checks WHERE case_id IN \
+             (SELECT id FROM cases WHERE 1 = 1",
+        );
+        sql.push(")");
+        let checks = self.checks(sql).await?;
+        let mut sql = selected(&format!(
+            "SELECT {EVENT_COLUMNS} FROM case_events WHERE case_id IN \
+             (SELECT id FROM cases WHERE 1 = 1"
+        ));
+        sql.push(") ORDER BY case_id, at, id");
+        let mut events: HashMap<String, Vec<CaseEvent>> = HashMap::new();
+        for row in self.fetch_all::<EventRow>(sql).await? {
+            let case = row.case_id.clone();
+            events.entry(case).or_default().push(row.try_into()?);
+        }
+        Ok(complete(rows, checks)?
+            .into_iter()
+            .map(|case| {
+                let history = events.remove(&case.id.to_string()).unwrap_or_default();
+                (case, history)
+            })
+            .collect())
+    }
+
+    async fn insert_approval(
+        &self,
+        approval: &Approval,
+        event: &CaseEvent,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let (columns, values): (Vec<_>, Vec<_>) = approval_fields(approval).into_iter().unzip();
+        let mut sql = Sql::new(format!(
+            "INSERT INTO approvals (id, {}, version) VALUES (",
+            columns.join(", ")
+        ));
+        sql.push_bind(approval.id.to_string()).push(", ");
+        sql.push_list(values);
+        sql.push(", ").push_bind(approval.version).push(")");
+        tx.execute(sql)
+            .await
+            .map_err(|e| write_error(e, "approvals.case_id"))?;
+        tx.insert_events(std::slice::from_ref(event)).await?;
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    async fn get_approval(&self, id: ApprovalId) -> Result<Approval, StoreError> {
+        self.get::<ApprovalRow, _>("approvals", APPROVAL_COLUMNS, id.to_string())
+            .await
+    }
+
+    async fn find_stage_approval(
+        &self,
+        case_id: CaseId,
+        stage: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Approval>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {APPROVAL_COLUMNS} FROM approvals \
+             WHERE case_id = $1 AND stage = $2 AND requested_at >= $3 \
+             ORDER BY requested_at DESC, id DESC LIMIT 1"
+        ))
+        .arg(case_id.to_string())
+        .arg(stage)
+        .arg(micros(since));
+        self.fetch_optional::<ApprovalRow>(sql)
+            .await?
+            .map(Approval::try_from)
+            .transpose()
+    }
+
+    async fn list_approvals(
+        &self,
+        filter: &ApprovalFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Approval>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {APPROVAL_COLUMNS} FROM approvals WHERE 1 = 1"
+        ));
+        push_eq(&mut sql, "approver_id", filter.approver_id);
+        push_eq(&mut sql, "requested_by", filter.requested_by);
+        push_eq(&mut sql, "status", filter.status);
+        push_eq(&mut sql, "case_id", filter.case_id);
+        let order = Order {
+            key: SortKey::Int("requested_at"),
+            id: "id",
+            desc: true,
+        };
+        order.push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<ApprovalRow>(sql).await?;
+        convert(paginate(rows, page, |r| {
+            (Key::Int(r.requested_at), r.id.clone())
+        }))
+    }
+
+    async fn update_approval(
+        &self,
+        approval: &Approval,
+        expected_version: i64,
+        case: CaseWrite<'_>,
+        audit: &[AuditEntry],
+    ) -> Result<Approval, StoreError> {
+        let mut tx = self.begin().await?;
+        let id = approval.id.to_string();
+        let mut sql = Sql::new("UPDATE approvals SET ");
+        for (column, value) in approval_fields(approval) {
+            sql.push(column).push(" = ").push_bind(value).push(", ");
+        }
+        sql.push("version = version + 1 WHERE id = ")
+            .push_bind(id.clone());
+        sql.push(" AND version = ").push_bind(expected_version);
+        sql.push(" RETURNING ").push(APPROVAL_COLUMNS);
+        let row: ApprovalRow = match tx.fetch_optional(sql).await {
+            Ok(Some(row)) => row,
+            Ok(None) => return Err(tx.stale("approvals", id).await),
+            Err(e) => return Err(write_error(e, "approvals.case_id")),
+        };
+        if let Err(e) = tx.write_case(case).await {
+            drop(tx);
+            return Err(self.missing_case_reference(e, case.case).await);
+        }
+        for entry in audit {
+            tx.audit(entry).await?;
+        }
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    async fn list_calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError> {
+        let sql = Sql::new("SELECT date, kind, name FROM calendar_days ORDER BY date");
+        self.fetch_all::<CalendarDayRow>(sql)
+            .await?
+            .into_iter()
+            .map(CalendarDay::try_from)
+            .collect()
+    }
+
+    async fn upsert_calendar_day(
+        &self,
+        day: &CalendarDay,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let sql = Sql::new(
+            "INSERT INTO calendar_days (date, kind, name) VALUES ($1, $2, $3) \
+             ON CONFLICT (date) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+        )
+        .arg(day.date.to_string())
+        .arg(day.kind.code())
+        .arg(day.name.as_str());
+        tx.execute(sql).await.map_err(backend)?;
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    async fn delete_calendar_day(
+        &self,
+        date: NaiveDate,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let sql = Sql::new("DELETE FROM calendar_days WHERE date = $1").arg(date.to_string());
+        if tx.execute(sql).await.map_err(backend)? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.audit(audit).await?;
+        tx.commit().await
     }
 
     async fn find_idempotent_response(
