@@ -35,6 +35,12 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("invalid cursor")]
     InvalidCursor,
+    /// A case may not leave its stage yet: everything still missing.
+    #[error("the gate of stage {} is closed", .0.stage)]
+    GateClosed(tuoke_core::process::GateReport),
+    /// A template file with problems, each with its line.
+    #[error("the template has {} problem(s)", .0.len())]
+    TemplateInvalid(Vec<tuoke_core::process::TemplateError>),
     /// A failure that is not the caller's fault; details are logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -58,6 +64,27 @@ impl AppError {
     }
 }
 
+impl From<tuoke_core::process::CaseError> for AppError {
+    fn from(e: tuoke_core::process::CaseError) -> Self {
+        use tuoke_core::process::CaseError;
+        match e {
+            CaseError::GateClosed(report) => AppError::GateClosed(report),
+            CaseError::Invalid(errors) => AppError::Validation(errors),
+            CaseError::UnknownItem(item) => AppError::Validation(ValidationErrors::single(
+                "item",
+                "unknown",
+                format!("no checklist item {item} in the current stage"),
+            )),
+            CaseError::UnknownStage(stage) => AppError::Validation(ValidationErrors::single(
+                "to",
+                "unknown",
+                format!("no stage {stage} in this template"),
+            )),
+            other => AppError::Conflict(other.to_string()),
+        }
+    }
+}
+
 fn conflict_message(what: &str) -> String {
     match what {
         "users.username" => "this username is taken".into(),
@@ -67,6 +94,7 @@ fn conflict_message(what: &str) -> String {
         }
         "customers.owner_id" | "activities.owner_id" => "the owner does not exist".into(),
         "users.team_id" => "the team does not exist".into(),
+        "process_templates.version" => "this version of the template exists; try again".into(),
         "teams.manager_id" => "the manager does not exist".into(),
         other => format!("the change conflicts with existing data ({other})"),
     }

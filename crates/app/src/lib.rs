@@ -9,6 +9,8 @@
 
 mod activities;
 pub mod auth;
+mod calendar;
+mod cases;
 mod contacts;
 mod customers;
 pub mod demo;
@@ -17,6 +19,7 @@ mod people;
 pub mod policy;
 pub mod ports;
 mod records;
+mod templates;
 
 use std::sync::Arc;
 
@@ -24,10 +27,12 @@ use chrono::{DateTime, Utc};
 use tuoke_core::{AuditAction, AuditEntry, field_changes};
 
 pub use auth::Actor;
+pub use cases::{CaseDetail, FunnelQuery, MoveOutcome};
 pub use customers::{Duplicate, DuplicateQuery};
 pub use error::{AppError, AppResult};
 pub use people::FirstAdmin;
 pub use ports::{Clock, IdSource, Store};
+pub use templates::TemplateVersion;
 
 /// The application: the use cases over a store, a clock and an id source.
 /// Cheap to clone; share one per process.
@@ -37,6 +42,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     login_limiter: Arc<auth::LoginLimiter>,
+    templates: Arc<templates::TemplateCache>,
 }
 
 impl App {
@@ -46,6 +52,7 @@ impl App {
             clock,
             ids,
             login_limiter: Arc::new(auth::LoginLimiter::new()),
+            templates: Arc::default(),
         }
     }
 

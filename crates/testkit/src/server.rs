@@ -31,6 +31,9 @@ impl TestServer {
     pub async fn start(db: TestDb) -> TestServer {
         let store = Db::connect(&db.url).await.expect("the test database opens");
         let app = App::with_system_clock(Arc::new(store));
+        app.install_builtin_templates()
+            .await
+            .expect("the built-in templates install");
         app.bootstrap_admin(Some(ADMIN_PASSWORD.into()))
             .await
             .expect("the admin is created");

@@ -50,6 +50,19 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Work with process template files.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplateCommand {
+    /// Check template files: every problem is printed with its line and column.
+    Check {
+        /// The TOML files to check.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +105,7 @@ async fn main() -> Result<()> {
             println!("database schema is up to date ({})", db.backend());
             Ok(())
         }
+        Command::Template(TemplateCommand::Check { files }) => check_templates(&files),
         Command::User(UserCommand::Add {
             name,
             role,
@@ -122,6 +136,35 @@ async fn main() -> Result<()> {
     }
 }
 
+/// Checks template files; fails when any has a problem.
+fn check_templates(files: &[std::path::PathBuf]) -> Result<()> {
+    let mut failed = 0;
+    for file in files {
+        let source =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        match App::check_process_template(&source) {
+            Ok(t) => println!(
+                "{}: ok — {} ({}), {} stages",
+                file.display(),
+                t.key(),
+                t.name.zh,
+                t.stages.len()
+            ),
+            Err(tuoke_app::AppError::TemplateInvalid(errors)) => {
+                failed += 1;
+                for e in errors {
+                    eprintln!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message);
+                }
+            }
+            Err(e) => bail!("{}: {e}", file.display()),
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} template file(s) have problems", files.len());
+    }
+    Ok(())
+}
+
 /// Connects and migrates.
 async fn open(url: &str) -> Result<Db> {
     let db = Db::connect(url)
@@ -134,6 +177,14 @@ async fn open(url: &str) -> Result<Db> {
 async fn serve(url: &str, listen: SocketAddr, demo: bool) -> Result<()> {
     let db = Arc::new(open(url).await?);
     let app = App::with_system_clock(db.clone());
+    // Invariant: the built-in templates are valid, or the server does not start.
+    let installed = app
+        .install_builtin_templates()
+        .await
+        .map_err(|e| anyhow::anyhow!("installing the built-in templates: {e}"))?;
+    if !installed.is_empty() {
+        tracing::info!(templates = ?installed, "installed built-in process templates");
+    }
     let admin_password = std::env::var("TUOKE_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());

@@ -315,3 +315,32 @@ async fn the_demo_data_loads_once_with_haixin_found_by_pinyin_and_reps_seeing_th
         again.output
     );
 }
+
+#[test]
+fn template_check_reports_each_problem_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "key = \"mini\"\nname = { zh = \"最小\", en = \"Minimal\" }\napplies_to = \"customer_development\"\n[[stages]]\nkey = \"one\"\nname = { zh = \"一\", en = \"One\" }\n").unwrap();
+    let (ok, out, err) = run(tuoke().args(["template", "check"]).arg(&good), "");
+    assert!(ok, "{err}");
+    assert!(out.contains("ok"), "{out}");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "key = \"mini\"\nname = { zh = \"最小\", en = \"Minimal\" }\napplies_to = \"customer_development\"\n[[stages]]\nkey = \"one\"\nname = { zh = \"一\", en = \"One\" }\napproval = \"boss\"\n").unwrap();
+    let (ok, _, err) = run(tuoke().args(["template", "check"]).arg(&bad), "");
+    assert!(!ok);
+    assert!(err.contains("bad.toml:7:12: unknown role `boss`"), "{err}");
+}
+
+#[test]
+fn every_builtin_template_passes_the_checker() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/templates/process");
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(files.len() >= 10);
+    let (ok, out, err) = run(tuoke().args(["template", "check"]).args(&files), "");
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), files.len());
+}

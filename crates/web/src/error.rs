@@ -25,6 +25,7 @@ pub enum ErrorCode {
     RateLimited,
     PayloadTooLarge,
     IdempotencyKeyReused,
+    GateClosed,
     Unavailable,
     Internal,
 }
@@ -38,7 +39,7 @@ impl ErrorCode {
             NotFound => StatusCode::NOT_FOUND,
             VersionMismatch => StatusCode::PRECONDITION_FAILED,
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            DuplicateCustomer | Conflict => StatusCode::CONFLICT,
+            DuplicateCustomer | Conflict | GateClosed => StatusCode::CONFLICT,
             BadCredentials | Unauthenticated => StatusCode::UNAUTHORIZED,
             Forbidden => StatusCode::FORBIDDEN,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -75,6 +76,10 @@ pub struct Problem {
     /// For a version mismatch: the current version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// For a closed gate: every condition still unmet.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub unmet: Vec<serde_json::Value>,
 }
 
 /// An error on its way to becoming a problem response.
@@ -98,6 +103,7 @@ impl ApiError {
                 errors: Vec::new(),
                 existing_id: None,
                 current_version: None,
+                unmet: Vec::new(),
             }),
             retry_after: None,
         }
@@ -144,6 +150,38 @@ impl From<AppError> for ApiError {
                 err
             }
             AppError::Conflict(_) => ApiError::new(ErrorCode::Conflict, detail),
+            AppError::GateClosed(report) => {
+                let summary: Vec<String> = report.unmet.iter().map(|u| u.describe("en")).collect();
+                let mut err = ApiError::new(
+                    ErrorCode::GateClosed,
+                    format!(
+                        "the case cannot leave stage {} yet: {}",
+                        report.stage,
+                        summary.join("; ")
+                    ),
+                );
+                err.problem.unmet = report
+                    .unmet
+                    .iter()
+                    .map(crate::api::cases::unmet_json)
+                    .collect();
+                err
+            }
+            AppError::TemplateInvalid(errors) => {
+                let mut err = ApiError::new(
+                    ErrorCode::ValidationFailed,
+                    format!("the template has {} problem(s)", errors.len()),
+                );
+                err.problem.errors = errors
+                    .iter()
+                    .map(|e| FieldError {
+                        field: "source".into(),
+                        code: "invalid_template".into(),
+                        message: e.to_string(),
+                    })
+                    .collect();
+                err
+            }
             AppError::BadCredentials => ApiError::new(ErrorCode::BadCredentials, detail),
             AppError::Unauthenticated => ApiError::new(ErrorCode::Unauthenticated, detail),
             AppError::Forbidden(_) => ApiError::new(ErrorCode::Forbidden, detail),

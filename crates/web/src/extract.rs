@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequest, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -132,6 +132,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             )
         })?;
         Ok(ApiJson(from_json_value(value)?))
+    }
+}
+
+/// An optional JSON body: a request without a body (no `Content-Type`, no
+/// bytes) gives `None`.
+impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let no_body = req.headers().get(header::CONTENT_TYPE).is_none()
+            && req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|l| l == "0");
+        if no_body {
+            return Ok(None);
+        }
+        <ApiJson<T> as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
     }
 }
 

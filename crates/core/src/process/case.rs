@@ -119,7 +119,43 @@ pub struct GateContext {
     /// For each form template key, the grades of the forms filled for this
     /// case or its customer (the best counts).
     pub form_grades: BTreeMap<String, Vec<String>>,
+    /// For each form template key, its grades from best to worst.
+    pub grade_order: BTreeMap<String, Vec<String>>,
     pub approval: GateApproval,
+}
+
+impl GateContext {
+    /// Whether a filled form of `form` reaches `min` (any grade does without a minimum).
+    fn form_passes(&self, form: &str, min: Option<&str>) -> bool {
+        let grades = self
+            .form_grades
+            .get(form)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let Some(min) = min else {
+            return !grades.is_empty();
+        };
+        let order = self
+            .grade_order
+            .get(form)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let rank = |g: &str| order.iter().position(|o| o == g);
+        match rank(min) {
+            Some(need) => grades
+                .iter()
+                .any(|g| rank(g).is_some_and(|have| have <= need)),
+            None => false,
+        }
+    }
+}
+
+/// Who acts, when, and the id of the history line the act writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub actor: UserId,
+    pub event_id: Uuid,
+    pub at: DateTime<Utc>,
 }
 
 /// One condition not met yet.
@@ -223,6 +259,10 @@ pub enum CaseError {
 
 /// What asking to leave a stage leads to.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a short-lived result matched at once, and the common variant is the large one"
+)]
 pub enum Leave {
     /// The case moved (or was won) — the new case and its history line.
     Moved(DevelopmentCase, CaseEvent),
@@ -269,7 +309,8 @@ pub fn check_key(stage: &str, item: &str) -> String {
 }
 
 impl DevelopmentCase {
-    /// Opens a case at the template's first stage.
+    /// Opens a case at the template's first stage. The stamp's actor owns it
+    /// unless the draft names another owner.
     #[expect(
         clippy::too_many_arguments,
         reason = "every input of a new case is distinct"
@@ -277,13 +318,11 @@ impl DevelopmentCase {
     pub fn open(
         draft: CaseDraft,
         id: CaseId,
-        event_id: Uuid,
         customer_id: CustomerId,
         customer_name: &str,
         template: &ProcessTemplate,
         template_version: i64,
-        owner: UserId,
-        now: DateTime<Utc>,
+        stamp: Stamp,
         calendar: &WorkCalendar,
     ) -> Result<(DevelopmentCase, CaseEvent), ValidationErrors> {
         let mut c = Checker::new();
@@ -299,7 +338,7 @@ impl DevelopmentCase {
             template_key: template.key().to_owned(),
             template_version,
             title: title.unwrap_or_else(|| format!("{customer_name} · {}", template.name.zh)),
-            owner_id: draft.owner_id.unwrap_or(owner),
+            owner_id: draft.owner_id.unwrap_or(stamp.actor),
             expected_amount: amount,
             expected_close_date: draft.expected_close_date,
             competitors,
@@ -308,18 +347,16 @@ impl DevelopmentCase {
             next_step,
             status: CaseStatus::Open,
             stage: first.key().to_owned(),
-            stage_entered_at: now,
-            stage_due_at: stage_deadline(first, now, calendar),
+            stage_entered_at: stamp.at,
+            stage_due_at: stage_deadline(first, stamp.at, calendar),
             checked: BTreeSet::new(),
             outcome_reason: None,
             version: 1,
-            created_at: now,
-            updated_at: now,
+            created_at: stamp.at,
+            updated_at: stamp.at,
         };
         let event = case.event(
-            event_id,
-            now,
-            Some(case.owner_id),
+            stamp,
             CaseEventKind::Created,
             None,
             Some(first.key()),
@@ -372,12 +409,9 @@ impl DevelopmentCase {
         }
     }
 
-    #[expect(clippy::too_many_arguments, reason = "a history line has these parts")]
     fn event(
         &self,
-        id: Uuid,
-        at: DateTime<Utc>,
-        actor: Option<UserId>,
+        stamp: Stamp,
         kind: CaseEventKind,
         from: Option<&str>,
         to: Option<&str>,
@@ -385,10 +419,10 @@ impl DevelopmentCase {
         comment: Option<String>,
     ) -> CaseEvent {
         CaseEvent {
-            id,
+            id: stamp.event_id,
             case_id: self.id,
-            at,
-            actor_id: actor,
+            at: stamp.at,
+            actor_id: Some(stamp.actor),
             kind,
             from_stage: from.map(str::to_owned),
             to_stage: to.map(str::to_owned),
@@ -433,7 +467,6 @@ impl DevelopmentCase {
         &self,
         template: &ProcessTemplate,
         ctx: &GateContext,
-        grade_rank: &dyn Fn(&str, &str) -> Option<usize>,
     ) -> Result<GateReport, CaseError> {
         let stage = self.current(template)?;
         let mut unmet = Vec::new();
@@ -454,22 +487,7 @@ impl DevelopmentCase {
             }
         }
         for req in &stage.required_forms {
-            let grades = ctx
-                .form_grades
-                .get(&req.form)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let passes = match &req.min_grade {
-                None => !grades.is_empty(),
-                // Grades rank best first: a lower rank is a better grade.
-                Some(min) => grades.iter().any(|g| {
-                    match (grade_rank(&req.form, g), grade_rank(&req.form, min)) {
-                        (Some(have), Some(need)) => have <= need,
-                        _ => false,
-                    }
-                }),
-            };
-            if !passes {
+            if !ctx.form_passes(&req.form, req.min_grade.as_deref()) {
                 unmet.push(Unmet::Form {
                     form: req.form.clone(),
                     min_grade: req.min_grade.clone(),
@@ -520,21 +538,38 @@ impl DevelopmentCase {
         Ok(case)
     }
 
+    /// `None` when the gate of `stage` is open; otherwise what asking to
+    /// leave leads to: an approval request, or the refusal.
+    fn closed_gate(
+        &self,
+        template: &ProcessTemplate,
+        stage: &Stage,
+        ctx: &GateContext,
+    ) -> Result<Option<Leave>, CaseError> {
+        let report = self.gate_report(template, ctx)?;
+        if report.is_open() {
+            return Ok(None);
+        }
+        match (
+            report.ready_but_approval(),
+            stage.approval_role(),
+            ctx.approval,
+        ) {
+            (true, Some(role), GateApproval::None) => {
+                Ok(Some(Leave::NeedsApproval { role, report }))
+            }
+            _ => Err(CaseError::GateClosed(report)),
+        }
+    }
+
     /// Asks to leave the current stage for the next one (or for `to`, where
     /// the template allows skipping). At the last stage, use [`Self::win`].
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the gate needs its whole context"
-    )]
     pub fn advance(
         &self,
         template: &ProcessTemplate,
         to: Option<&str>,
         ctx: &GateContext,
-        grade_rank: &dyn Fn(&str, &str) -> Option<usize>,
-        actor: UserId,
-        event_id: Uuid,
-        now: DateTime<Utc>,
+        stamp: Stamp,
         calendar: &WorkCalendar,
     ) -> Result<Leave, CaseError> {
         self.require_open()?;
@@ -559,26 +594,16 @@ impl DevelopmentCase {
                 target
             }
         };
-        let report = self.gate_report(template, ctx, grade_rank)?;
-        if !report.is_open() {
-            return match (
-                report.ready_but_approval(),
-                stage.approval_role(),
-                ctx.approval,
-            ) {
-                (true, Some(role), GateApproval::None) => Ok(Leave::NeedsApproval { role, report }),
-                _ => Err(CaseError::GateClosed(report)),
-            };
+        if let Some(approval_needed) = self.closed_gate(template, stage, ctx)? {
+            return Ok(approval_needed);
         }
         let mut case = self.clone();
         case.stage = target.key().to_owned();
-        case.stage_entered_at = now;
-        case.stage_due_at = stage_deadline(target, now, calendar);
-        case.updated_at = now;
+        case.stage_entered_at = stamp.at;
+        case.stage_due_at = stage_deadline(target, stamp.at, calendar);
+        case.updated_at = stamp.at;
         let event = case.event(
-            event_id,
-            now,
-            Some(actor),
+            stamp,
             CaseEventKind::Advanced,
             Some(stage.key()),
             Some(target.key()),
@@ -593,36 +618,18 @@ impl DevelopmentCase {
         &self,
         template: &ProcessTemplate,
         ctx: &GateContext,
-        grade_rank: &dyn Fn(&str, &str) -> Option<usize>,
         reason: Option<String>,
-        actor: UserId,
-        event_id: Uuid,
-        now: DateTime<Utc>,
+        stamp: Stamp,
     ) -> Result<Leave, CaseError> {
         self.require_open()?;
         let stage = self.current(template)?;
         if template.next_stage(stage.key()).is_some() {
             return Err(CaseError::NotLastStage(stage.key().to_owned()));
         }
-        let report = self.gate_report(template, ctx, grade_rank)?;
-        if !report.is_open() {
-            return match (
-                report.ready_but_approval(),
-                stage.approval_role(),
-                ctx.approval,
-            ) {
-                (true, Some(role), GateApproval::None) => Ok(Leave::NeedsApproval { role, report }),
-                _ => Err(CaseError::GateClosed(report)),
-            };
+        if let Some(approval_needed) = self.closed_gate(template, stage, ctx)? {
+            return Ok(approval_needed);
         }
-        Ok(self.close(
-            CaseStatus::Won,
-            CaseEventKind::Won,
-            reason,
-            actor,
-            event_id,
-            now,
-        ))
+        Ok(self.close(CaseStatus::Won, CaseEventKind::Won, reason, stamp))
     }
 
     /// Ends the case lost or terminated (终止) with a reason, at any stage.
@@ -631,9 +638,7 @@ impl DevelopmentCase {
         template: &ProcessTemplate,
         status: CaseStatus,
         reason: &str,
-        actor: UserId,
-        event_id: Uuid,
-        now: DateTime<Utc>,
+        stamp: Stamp,
     ) -> Result<Leave, CaseError> {
         self.require_open()?;
         self.current(template)?;
@@ -655,7 +660,7 @@ impl DevelopmentCase {
                 .into());
             }
         };
-        Ok(self.close(status, kind, Some(reason.to_owned()), actor, event_id, now))
+        Ok(self.close(status, kind, Some(reason.to_owned()), stamp))
     }
 
     fn close(
@@ -663,25 +668,14 @@ impl DevelopmentCase {
         status: CaseStatus,
         kind: CaseEventKind,
         reason: Option<String>,
-        actor: UserId,
-        event_id: Uuid,
-        now: DateTime<Utc>,
+        stamp: Stamp,
     ) -> Leave {
         let mut case = self.clone();
         case.status = status;
         case.outcome_reason = reason.clone();
         case.stage_due_at = None;
-        case.updated_at = now;
-        let event = case.event(
-            event_id,
-            now,
-            Some(actor),
-            kind,
-            Some(&self.stage),
-            None,
-            reason,
-            None,
-        );
+        case.updated_at = stamp.at;
+        let event = case.event(stamp, kind, Some(&self.stage), None, reason, None);
         Leave::Moved(case, event)
     }
 
@@ -690,9 +684,7 @@ impl DevelopmentCase {
         &self,
         template: &ProcessTemplate,
         reason: &str,
-        actor: UserId,
-        event_id: Uuid,
-        now: DateTime<Utc>,
+        stamp: Stamp,
         calendar: &WorkCalendar,
     ) -> Result<(DevelopmentCase, CaseEvent), CaseError> {
         if self.status == CaseStatus::Open {
@@ -702,14 +694,12 @@ impl DevelopmentCase {
         let mut case = self.clone();
         case.status = CaseStatus::Open;
         case.outcome_reason = None;
-        case.stage_entered_at = now;
-        case.stage_due_at = stage_deadline(stage, now, calendar);
-        case.updated_at = now;
+        case.stage_entered_at = stamp.at;
+        case.stage_due_at = stage_deadline(stage, stamp.at, calendar);
+        case.updated_at = stamp.at;
         let reason = Some(reason.trim().to_owned()).filter(|r| !r.is_empty());
         let event = case.event(
-            event_id,
-            now,
-            Some(actor),
+            stamp,
             CaseEventKind::Reopened,
             None,
             Some(stage.key()),
@@ -723,21 +713,10 @@ impl DevelopmentCase {
     pub fn approval_event(
         &self,
         kind: CaseEventKind,
-        actor: UserId,
-        event_id: Uuid,
-        now: DateTime<Utc>,
+        stamp: Stamp,
         comment: Option<String>,
     ) -> CaseEvent {
-        self.event(
-            event_id,
-            now,
-            Some(actor),
-            kind,
-            Some(&self.stage),
-            None,
-            None,
-            comment,
-        )
+        self.event(stamp, kind, Some(&self.stage), None, None, comment)
     }
 }
 
@@ -812,11 +791,12 @@ probability = 90
         WorkCalendar::new(Vec::new())
     }
 
-    /// Credit grades, best first.
-    fn rank(_form: &str, grade: &str) -> Option<usize> {
-        ["AAA", "AA", "A", "B", "C"]
-            .iter()
-            .position(|g| *g == grade)
+    fn stamp() -> Stamp {
+        Stamp {
+            actor: uid(1),
+            event_id: Uuid::from_u128(100),
+            at: now(),
+        }
     }
 
     fn uid(n: u128) -> UserId {
@@ -831,13 +811,11 @@ probability = 90
         let (case, event) = DevelopmentCase::open(
             CaseDraft::default(),
             CaseId::from_uuid(Uuid::from_u128(7)),
-            Uuid::from_u128(8),
             CustomerId::from_uuid(Uuid::from_u128(9)),
             "海信集团",
             t,
             1,
-            uid(1),
-            now(),
+            stamp(),
             &calendar(),
         )
         .unwrap();
@@ -849,6 +827,11 @@ probability = 90
         GateContext {
             contact_roles: BTreeSet::new(),
             form_grades: BTreeMap::new(),
+            // Credit grades, best first.
+            grade_order: BTreeMap::from([(
+                "credit_rating".to_owned(),
+                ["AAA", "AA", "A", "B", "C"].map(str::to_owned).to_vec(),
+            )]),
             approval: GateApproval::None,
         }
     }
@@ -858,16 +841,7 @@ probability = 90
         t: &ProcessTemplate,
         ctx: &GateContext,
     ) -> Result<Leave, CaseError> {
-        case.advance(
-            t,
-            None,
-            ctx,
-            &rank,
-            uid(1),
-            Uuid::from_u128(100),
-            now(),
-            &calendar(),
-        )
+        case.advance(t, None, ctx, stamp(), &calendar())
     }
 
     fn moved(leave: Leave) -> DevelopmentCase {
@@ -927,7 +901,7 @@ probability = 90
             )
             .unwrap(),
         );
-        let report = case.gate_report(&t, &ctx(), &rank).unwrap();
+        let report = case.gate_report(&t, &ctx()).unwrap();
         assert_eq!(
             report.unmet,
             [
@@ -1012,24 +986,13 @@ probability = 90
         let t = template();
         let case = open_case(&t);
         assert_eq!(
-            case.win(&t, &ctx(), &rank, None, uid(1), Uuid::nil(), now()),
+            case.win(&t, &ctx(), None, stamp()),
             Err(CaseError::NotLastStage("one".into()))
         );
         let mut last = case.clone();
         last.stage = "three".into();
         assert_eq!(advance(&last, &t, &ctx()), Err(CaseError::LastStage));
-        let won = moved(
-            last.win(
-                &t,
-                &ctx(),
-                &rank,
-                Some("签约".into()),
-                uid(1),
-                Uuid::nil(),
-                now(),
-            )
-            .unwrap(),
-        );
+        let won = moved(last.win(&t, &ctx(), Some("签约".into()), stamp()).unwrap());
         assert_eq!(won.status, CaseStatus::Won);
         assert_eq!(
             advance(&won, &t, &ctx()),
@@ -1042,24 +1005,25 @@ probability = 90
         let t = template();
         let case = open_case(&t);
         assert!(matches!(
-            case.end(&t, CaseStatus::Terminated, " ", uid(1), Uuid::nil(), now()),
+            case.end(&t, CaseStatus::Terminated, " ", stamp()),
             Err(CaseError::Invalid(_))
         ));
         let ended = moved(
-            case.end(
-                &t,
-                CaseStatus::Terminated,
-                "无成交机会",
-                uid(1),
-                Uuid::nil(),
-                now(),
-            )
-            .unwrap(),
+            case.end(&t, CaseStatus::Terminated, "无成交机会", stamp())
+                .unwrap(),
         );
         assert_eq!(ended.status, CaseStatus::Terminated);
         assert_eq!(ended.outcome_reason.as_deref(), Some("无成交机会"));
         let (reopened, event) = ended
-            .reopen(&t, "客户重新询价", uid(2), Uuid::nil(), now(), &calendar())
+            .reopen(
+                &t,
+                "客户重新询价",
+                Stamp {
+                    actor: uid(2),
+                    ..stamp()
+                },
+                &calendar(),
+            )
             .unwrap();
         assert_eq!(
             (reopened.status, reopened.stage.as_str()),
@@ -1067,7 +1031,15 @@ probability = 90
         );
         assert_eq!(event.kind, CaseEventKind::Reopened);
         assert_eq!(
-            reopened.reopen(&t, "", uid(2), Uuid::nil(), now(), &calendar()),
+            reopened.reopen(
+                &t,
+                "",
+                Stamp {
+                    actor: uid(2),
+                    ..stamp()
+                },
+                &calendar()
+            ),
             Err(CaseError::StillOpen)
         );
     }
@@ -1076,16 +1048,7 @@ probability = 90
     fn skipping_needs_a_template_that_allows_it() {
         let t = template();
         let case = open_case(&t).set_checked(&t, "a", true, now()).unwrap();
-        let skip = case.advance(
-            &t,
-            Some("three"),
-            &ctx(),
-            &rank,
-            uid(1),
-            Uuid::nil(),
-            now(),
-            &calendar(),
-        );
+        let skip = case.advance(&t, Some("three"), &ctx(), stamp(), &calendar());
         assert_eq!(
             skip,
             Err(CaseError::SkipNotAllowed {
@@ -1093,31 +1056,13 @@ probability = 90
                 to: "three".into()
             })
         );
-        let back = case.advance(
-            &t,
-            Some("one"),
-            &ctx(),
-            &rank,
-            uid(1),
-            Uuid::nil(),
-            now(),
-            &calendar(),
-        );
+        let back = case.advance(&t, Some("one"), &ctx(), stamp(), &calendar());
         assert!(matches!(back, Err(CaseError::SkipNotAllowed { .. })));
         let mut lenient = t.clone();
         lenient.allow_skip = true;
         let skipped = moved(
-            case.advance(
-                &lenient,
-                Some("three"),
-                &ctx(),
-                &rank,
-                uid(1),
-                Uuid::nil(),
-                now(),
-                &calendar(),
-            )
-            .unwrap(),
+            case.advance(&lenient, Some("three"), &ctx(), stamp(), &calendar())
+                .unwrap(),
         );
         assert_eq!(skipped.stage, "three");
     }
@@ -1184,9 +1129,9 @@ probability = 90
                         }
                         continue;
                     }
-                    Op::Win => case.win(&t, &ctx, &rank, None, uid(1), Uuid::nil(), now()),
-                    Op::Terminate => case.end(&t, CaseStatus::Terminated, "理由", uid(1), Uuid::nil(), now()),
-                    Op::Reopen => case.reopen(&t, "", uid(1), Uuid::nil(), now(), &calendar()).map(|(c, e)| Leave::Moved(c, e)),
+                    Op::Win => case.win(&t, &ctx, None, stamp()),
+                    Op::Terminate => case.end(&t, CaseStatus::Terminated, "理由", stamp()),
+                    Op::Reopen => case.reopen(&t, "", stamp(), &calendar()).map(|(c, e)| Leave::Moved(c, e)),
                     Op::FillAmount => { case.expected_amount = Some(Money::from_fen(1).unwrap()); continue; }
                     Op::AddDecisionMaker => { ctx.contact_roles.insert(DecisionRole::DecisionMaker); continue; }
                     Op::FillForm => { ctx.form_grades.insert("credit_rating".into(), vec!["AAA".into()]); continue; }
@@ -1199,7 +1144,7 @@ probability = 90
                             for item in stage.checklist.iter().filter(|i| i.required) {
                                 prop_assert!(before.checked.contains(&check_key(stage.key(), item.key.get_ref())));
                             }
-                            prop_assert!(before.gate_report(&t, &ctx, &rank).unwrap().is_open());
+                            prop_assert!(before.gate_report(&t, &ctx).unwrap().is_open());
                             ctx.approval = GateApproval::None;
                         }
                         history.push(event);

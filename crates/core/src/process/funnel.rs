@@ -60,7 +60,11 @@ pub struct FunnelReport {
 }
 
 fn ratio(num: u64, den: u64) -> Option<Decimal> {
-    (den > 0).then(|| (Decimal::from(num) / Decimal::from(den)).round_dp(4))
+    (den > 0).then(|| {
+        (Decimal::from(num) / Decimal::from(den))
+            .round_dp(4)
+            .normalize()
+    })
 }
 
 fn days(from: DateTime<Utc>, to: DateTime<Utc>) -> Decimal {
@@ -68,9 +72,15 @@ fn days(from: DateTime<Utc>, to: DateTime<Utc>) -> Decimal {
     (Decimal::from(seconds) / Decimal::from(86_400)).round_dp(2)
 }
 
-/// The stays of a case: (stage, entered, left) for each completed stay, and
-/// the set of stages it entered.
-fn stays(history: &[CaseEvent]) -> (Vec<(String, DateTime<Utc>, DateTime<Utc>)>, Vec<String>) {
+/// A completed stay of a case in a stage.
+struct Stay {
+    stage: String,
+    entered: DateTime<Utc>,
+    left: DateTime<Utc>,
+}
+
+/// The completed stays of a case, and the stages it entered.
+fn stays(history: &[CaseEvent]) -> (Vec<Stay>, Vec<String>) {
     let mut done = Vec::new();
     let mut entered = Vec::new();
     let mut current: Option<(String, DateTime<Utc>)> = None;
@@ -86,7 +96,11 @@ fn stays(history: &[CaseEvent]) -> (Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
             }
             CaseEventKind::Advanced => {
                 if let Some((stage, since)) = current.take() {
-                    done.push((stage, since, e.at));
+                    done.push(Stay {
+                        stage,
+                        entered: since,
+                        left: e.at,
+                    });
                 }
                 if let Some(stage) = &e.to_stage {
                     if !entered.contains(stage) {
@@ -97,7 +111,11 @@ fn stays(history: &[CaseEvent]) -> (Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
             }
             CaseEventKind::Won | CaseEventKind::Lost | CaseEventKind::Terminated => {
                 if let Some((stage, since)) = current.take() {
-                    done.push((stage, since, e.at));
+                    done.push(Stay {
+                        stage,
+                        entered: since,
+                        left: e.at,
+                    });
                 }
             }
             CaseEventKind::ApprovalRequested
@@ -150,8 +168,8 @@ pub fn funnel(template: &ProcessTemplate, cases: &[FunnelCase]) -> FunnelReport 
         let durations: Vec<Decimal> = per_case
             .iter()
             .flat_map(|(_, (done, _))| done.iter())
-            .filter(|(s, _, _)| s == key)
-            .map(|(_, from, to)| days(*from, *to))
+            .filter(|stay| stay.stage == key)
+            .map(|stay| days(stay.entered, stay.left))
             .collect();
         let average_days = (!durations.is_empty()).then(|| {
             (durations.iter().sum::<Decimal>() / Decimal::from(durations.len())).round_dp(2)

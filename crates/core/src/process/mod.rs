@@ -8,6 +8,6 @@ pub mod template;
 
 pub use case::{
     CaseDraft, CaseError, CaseEvent, CaseEventKind, CaseStatus, DevelopmentCase, GateApproval,
-    GateContext, GateReport, Leave, Unmet,
+    GateContext, GateReport, Leave, Stamp, Unmet,
 };
 pub use template::{ProcessTemplate, TemplateError, parse_process_template};

@@ -4,10 +4,13 @@
 mod activities;
 mod audit;
 mod auth;
+mod calendar;
+pub(crate) mod cases;
 mod contacts;
 mod customers;
 mod idempotency;
 mod people;
+mod templates;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +42,10 @@ use crate::extract::from_json_value;
         (name = "activities", description = "Follow-up records (跟进记录)"),
         (name = "users", description = "Users and teams"),
         (name = "audit", description = "Who changed what"),
+        (name = "processes", description = "Process templates (流程模板)"),
+        (name = "cases", description = "Development cases (开发项目), their gates and approvals"),
+        (name = "calendar", description = "The working-day calendar"),
+        (name = "reports", description = "Reports"),
     )
 )]
 struct ApiDoc;
@@ -100,6 +107,31 @@ fn api_router() -> OpenApiRouter<AppState> {
             people::delete_team
         ))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(
+            templates::list_process_templates,
+            templates::create_process_template
+        ))
+        .routes(routes!(templates::check_process_template))
+        .routes(routes!(templates::show_process_template))
+        .routes(routes!(cases::list_cases, cases::create_case))
+        .routes(routes!(cases::show_case, cases::update_case))
+        .routes(routes!(cases::set_case_check))
+        .routes(routes!(cases::advance_case))
+        .routes(routes!(cases::win_case))
+        .routes(routes!(cases::lose_case))
+        .routes(routes!(cases::terminate_case))
+        .routes(routes!(cases::reopen_case))
+        .routes(routes!(cases::case_history))
+        .routes(routes!(cases::list_approvals))
+        .routes(routes!(cases::show_approval))
+        .routes(routes!(cases::approve))
+        .routes(routes!(cases::reject))
+        .routes(routes!(cases::funnel_report))
+        .routes(routes!(calendar::list_calendar))
+        .routes(routes!(
+            calendar::put_calendar_day,
+            calendar::delete_calendar_day
+        ))
 }
 
 /// The generated OpenAPI description.

@@ -5,6 +5,8 @@
     reason = "test bodies are plain functions the macro calls"
 )]
 
+mod cases;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tuoke_testkit::server::{Client, TestServer};
@@ -28,7 +30,7 @@ async fn user(
     (id, s.login(name, "password-123").await)
 }
 
-async fn customer(client: &Client, body: Value) -> Value {
+pub(crate) async fn customer(client: &Client, body: Value) -> Value {
     let r = client.post("/api/v1/customers", &body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.body
