@@ -1304,10 +1304,10 @@ impl Store for Db {
             sql
         };
         let mut sql = selected(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1"));
-        sql.push(match filter.sort {
-            CaseSort::Newest => " ORDER BY id DESC",
-            CaseSort::Due => " ORDER BY COALESCE(stage_due_at, 9223372036854775807), id",
-        });
+        match filter.sort {
+            CaseSort::Newest => sql.push(" ORDER BY id DESC"),
+            CaseSort::Due => sql.push(" ORDER BY ").push(DUE_KEY).push(", id"),
+        };
         let rows = self.fetch_all::<CaseRow>(sql).await?;
         if rows.is_empty() {
             return Ok(Vec::new());

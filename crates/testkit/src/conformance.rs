@@ -3,6 +3,7 @@
 //! Each test takes a fresh, migrated, empty store.
 
 use std::cmp::Reverse;
+use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -10,14 +11,17 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 use tuoke_app::ports::{
-    ActivityFilter, ActivitySort, AuditFilter, CustomerFilter, CustomerSort, Page, PageRequest,
-    Store, StoreError, StoredResponse, Visibility,
+    ActivityFilter, ActivitySort, ApprovalFilter, AuditFilter, CaseFilter, CaseSort, CaseWrite,
+    CustomerFilter, CustomerSort, Page, PageRequest, Store, StoreError, StoredResponse, Visibility,
 };
+use tuoke_core::calendar::{CalendarDay, DayKind};
+use tuoke_core::process::{CaseEvent, CaseEventKind, CaseStatus, DevelopmentCase};
 use tuoke_core::{
-    AbcClass, Activity, ActivityDraft, ActivityId, ActivityMethod, Attitude, AuditAction,
-    AuditEntry, Birthday, BirthdayCalendar, ChannelType, Contact, ContactDraft, ContactId,
-    CreditCode, Customer, CustomerDraft, CustomerId, CustomerNature, CustomerStatus, DecisionRole,
-    Role, Team, TeamId, Tier, User, UserId, Username,
+    AbcClass, Activity, ActivityDraft, ActivityId, ActivityMethod, Approval, ApprovalId,
+    ApprovalStatus, Attitude, AuditAction, AuditEntry, Birthday, BirthdayCalendar, CaseId,
+    ChannelType, Contact, ContactDraft, ContactId, CreditCode, Customer, CustomerDraft, CustomerId,
+    CustomerNature, CustomerStatus, DecisionRole, Money, Role, Team, TeamId, Tier, User, UserId,
+    Username,
 };
 use uuid::Uuid;
 
@@ -1871,4 +1875,1203 @@ pub async fn the_first_idempotent_response_wins(db: &dyn Store) {
         db.find_idempotent_response(other.id, "k1").await.unwrap(),
         Some(second)
     );
+}
+
+// Process templates, development cases, approvals and the calendar.
+
+impl World<'_> {
+    /// Inserts a case (after `edit`) with its `Created` line and audit entry.
+    async fn case(
+        &mut self,
+        customer: CustomerId,
+        owner: UserId,
+        template_key: &str,
+        stage: &str,
+        edit: impl FnOnce(&mut DevelopmentCase),
+    ) -> DevelopmentCase {
+        let (mut case, event) = self.fx.case(customer, owner, template_key, stage);
+        edit(&mut case);
+        let audit = self.created("case", case.id, &case);
+        self.db.insert_case(&case, &event, &audit).await.unwrap();
+        case
+    }
+
+    /// Inserts a pending request to leave the case's stage, with its history line.
+    async fn approval(
+        &mut self,
+        case: &DevelopmentCase,
+        requested_by: UserId,
+        approver: UserId,
+    ) -> Approval {
+        let approval = self.fx.approval(case, requested_by, approver);
+        let event = self.fx.case_event(
+            case,
+            CaseEventKind::ApprovalRequested,
+            Some(&case.stage),
+            None,
+        );
+        let audit = self.created("approval", approval.id, &approval);
+        self.db
+            .insert_approval(&approval, &event, &audit)
+            .await
+            .unwrap();
+        approval
+    }
+}
+
+fn money(fen: i64) -> Option<Money> {
+    Some(Money::from_fen(fen).unwrap())
+}
+
+fn checks(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|i| (*i).to_owned()).collect()
+}
+
+fn cases(v: Visibility) -> CaseFilter {
+    CaseFilter::visible(v)
+}
+
+async fn case_ids(db: &dyn Store, filter: &CaseFilter) -> Vec<CaseId> {
+    let mut ids: Vec<CaseId> = walk(async |p| db.list_cases(filter, &p).await, 2)
+        .await
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn approval_ids(db: &dyn Store, filter: &ApprovalFilter) -> Vec<ApprovalId> {
+    let mut ids: Vec<ApprovalId> = walk(async |p| db.list_approvals(filter, &p).await, 2)
+        .await
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+pub async fn a_template_keeps_every_version_and_the_newest_is_the_default(db: &dyn Store) {
+    let mut w = World::new(db);
+    let admin = w.user("admin").await;
+    let builtin = w.fx.template("six_steps", 1, None);
+    let mut inserted = Vec::new();
+    for template in [
+        builtin.clone(),
+        w.fx.template("big_account", 1, Some(admin.id)),
+        w.fx.template("big_account", 3, Some(admin.id)),
+        w.fx.template("big_account", 2, Some(admin.id)),
+    ] {
+        let audit = w.created(
+            "process_template",
+            &template.key,
+            &json!({"version": template.version}),
+        );
+        db.insert_process_template(&template, &audit).await.unwrap();
+        inserted.push(template);
+    }
+    let find = async |key: &str, version| db.find_process_template(key, version).await.unwrap();
+    assert_eq!(find("big_account", None).await.as_ref(), Some(&inserted[2]));
+    assert_eq!(
+        find("big_account", Some(1)).await.as_ref(),
+        Some(&inserted[1])
+    );
+    assert_eq!(
+        find("big_account", Some(2)).await.as_ref(),
+        Some(&inserted[3])
+    );
+    assert_eq!(find("big_account", Some(4)).await, None);
+    assert_eq!(find("six_steps", None).await, Some(builtin.clone()));
+    assert_eq!(find("nothing", None).await, None);
+    assert_eq!(
+        db.list_process_templates().await.unwrap(),
+        [inserted[2].clone(), builtin],
+        "the newest version of each key, by key"
+    );
+
+    let audits = w.audit_count().await;
+    let mut again = w.fx.template("big_account", 2, Some(admin.id));
+    again.source = "changed".into();
+    let audit = w.created("process_template", "big_account", &json!({"version": 2}));
+    assert_eq!(
+        conflict(db.insert_process_template(&again, &audit).await),
+        "process_templates.version"
+    );
+    assert_eq!(
+        find("big_account", Some(2)).await.as_ref(),
+        Some(&inserted[3])
+    );
+    assert_eq!(
+        w.audit_count().await,
+        audits,
+        "a refused write is not audited"
+    );
+}
+
+pub async fn a_case_round_trips_every_field_with_its_checks_and_created_line(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let customer = w.named("海信", owner.id).await;
+    let (mut case, event) = w.fx.case(customer.id, owner.id, "big_account", "接触");
+    case.template_version = 3;
+    case.title = "“海信” 复印纸 — 'Q4' \\ 😀".into();
+    case.expected_amount = money(98_765_432_101_234);
+    case.expected_close_date = Some(date(2027, 2, 28));
+    case.competitors = Some("晨光、得力".into());
+    case.obstacles = Some("预算未批".into());
+    case.expected_cost = money(1);
+    case.next_step = Some("约采购总监".into());
+    case.stage_due_at = Some(w.fx.now() + Duration::microseconds(86_400_000_001));
+    case.checked = checks(&["接触/拜访", "接触/名片", "需求/调研"]);
+    case.outcome_reason = Some("重新打开".into());
+    let audit = w.created("case", case.id, &case);
+    let audits = w.audit_count().await;
+    db.insert_case(&case, &event, &audit).await.unwrap();
+    let stored = db.get_case(case.id).await.unwrap();
+    assert_eq!(stored, case);
+    assert_eq!(stored.expected_amount.unwrap().fen(), 98_765_432_101_234);
+    assert_eq!(
+        db.list_case_events(case.id).await.unwrap(),
+        std::slice::from_ref(&event)
+    );
+    assert_eq!(w.audit_count().await, audits + 1);
+
+    // The same id again is refused, and changes nothing.
+    let audit = w.created("case", case.id, &case);
+    assert!(db.insert_case(&case, &event, &audit).await.is_err());
+    assert_eq!(db.get_case(case.id).await.unwrap(), case);
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), [event]);
+    assert_eq!(w.audit_count().await, audits + 1);
+}
+
+pub async fn a_case_update_replaces_its_checks_appends_its_history_and_a_stale_one_changes_nothing(
+    db: &dyn Store,
+) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let other = w.user("other").await;
+    let customer = w.named("海信", owner.id).await;
+    let case = w
+        .case(customer.id, owner.id, "big", "接触", |c| {
+            c.checked = checks(&["接触/拜访", "接触/名片"]);
+        })
+        .await;
+    let created = db.list_case_events(case.id).await.unwrap();
+
+    let now = w.fx.tick();
+    let mut moved = case.clone();
+    moved.stage = "需求".into();
+    moved.stage_entered_at = now;
+    moved.stage_due_at = Some(now + Duration::days(3));
+    moved.owner_id = other.id;
+    moved.expected_amount = money(500_000);
+    moved.checked = checks(&["接触/名片", "需求/调研"]);
+    moved.updated_at = now;
+    let events = [
+        w.fx.case_event(&case, CaseEventKind::Advanced, Some("接触"), Some("需求")),
+        CaseEvent {
+            comment: Some("换人跟进".into()),
+            ..w.fx.case_event(&case, CaseEventKind::Advanced, None, None)
+        },
+    ];
+    let audits = [
+        w.updated("case", case.id, &case, &moved),
+        w.created("case_event", case.id, &events[0]),
+    ];
+    let before = w.audit_count().await;
+    let write = CaseWrite {
+        case: &moved,
+        expected_version: 1,
+        events: &events,
+    };
+    let stored = db.update_case(write, &audits).await.unwrap();
+    let expected = DevelopmentCase {
+        version: 2,
+        ..moved.clone()
+    };
+    assert_eq!(stored, expected);
+    assert_eq!(db.get_case(case.id).await.unwrap(), expected);
+    let history = [created.clone(), events.to_vec()].concat();
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), history);
+    assert_eq!(w.audit_count().await, before + 2);
+
+    // A stale write changes nothing: not the case, its checks, its history
+    // or the audit log.
+    let mut stale = moved.clone();
+    stale.title = "过期".into();
+    stale.checked = BTreeSet::new();
+    let write = CaseWrite {
+        case: &stale,
+        expected_version: 1,
+        events: &events[..1],
+    };
+    let fresh = [w.updated("case", case.id, &moved, &stale)];
+    assert_eq!(version_conflict(db.update_case(write, &fresh).await), 2);
+    assert_eq!(db.get_case(case.id).await.unwrap(), expected);
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), history);
+    assert_eq!(w.audit_count().await, before + 2);
+
+    // A write with nothing changed still bumps the version; no history line
+    // and no audit entry are fine too.
+    let write = CaseWrite {
+        case: &expected,
+        expected_version: 2,
+        events: &[],
+    };
+    let again = db.update_case(write, &[]).await.unwrap();
+    assert_eq!(
+        again,
+        DevelopmentCase {
+            version: 3,
+            ..expected.clone()
+        }
+    );
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), history);
+}
+
+pub async fn a_case_pointing_to_a_missing_customer_or_owner_is_a_conflict_naming_it(
+    db: &dyn Store,
+) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let customer = w.named("海信", owner.id).await;
+    let ghost_user = w.fx.user("ghost", Role::Rep);
+    let ghost_customer = w.fx.named_customer("幽灵", owner.id);
+    let audits = w.audit_count().await;
+
+    let (case, event) = w.fx.case(ghost_customer.id, owner.id, "big", "接触");
+    let audit = w.created("case", case.id, &case);
+    assert_eq!(
+        conflict(db.insert_case(&case, &event, &audit).await),
+        "cases.customer_id"
+    );
+    let (case, event) = w.fx.case(customer.id, ghost_user.id, "big", "接触");
+    assert_eq!(
+        conflict(db.insert_case(&case, &event, &audit).await),
+        "cases.owner_id"
+    );
+    not_found(db.get_case(case.id).await);
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), []);
+
+    let case = w.case(customer.id, owner.id, "big", "接触", |_| {}).await;
+    let mut moved = case.clone();
+    moved.owner_id = ghost_user.id;
+    let write = CaseWrite {
+        case: &moved,
+        expected_version: 1,
+        events: &[],
+    };
+    assert_eq!(
+        conflict(db.update_case(write, std::slice::from_ref(&audit)).await),
+        "cases.owner_id"
+    );
+    assert_eq!(db.get_case(case.id).await.unwrap(), case);
+    assert_eq!(w.audit_count().await, audits + 1, "only the good case");
+}
+
+pub async fn missing_cases_approvals_and_calendar_days_are_not_found(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let customer = w.named("海信", owner.id).await;
+    let real = w.case(customer.id, owner.id, "big", "接触", |_| {}).await;
+    let audit = w.created("x", "x", &json!({}));
+    let audits = w.audit_count().await;
+
+    let (ghost, event) = w.fx.case(customer.id, owner.id, "big", "接触");
+    not_found(db.get_case(ghost.id).await);
+    let write = CaseWrite {
+        case: &ghost,
+        expected_version: 1,
+        events: std::slice::from_ref(&event),
+    };
+    not_found(db.update_case(write, std::slice::from_ref(&audit)).await);
+    assert_eq!(db.list_case_events(ghost.id).await.unwrap(), []);
+
+    let approval = w.fx.approval(&real, owner.id, owner.id);
+    not_found(db.get_approval(approval.id).await);
+    let write = CaseWrite {
+        case: &real,
+        expected_version: 1,
+        events: &[],
+    };
+    not_found(
+        db.update_approval(&approval, 1, write, std::slice::from_ref(&audit))
+            .await,
+    );
+    // A decision on a missing case is refused too, and the approval stays.
+    let approval = w.approval(&real, owner.id, owner.id).await;
+    let decided = approval.decide(true, None, w.fx.now()).unwrap();
+    let write = CaseWrite {
+        case: &ghost,
+        expected_version: 1,
+        events: &[],
+    };
+    not_found(
+        db.update_approval(&decided, 1, write, std::slice::from_ref(&audit))
+            .await,
+    );
+    assert_eq!(db.get_approval(approval.id).await.unwrap(), approval);
+    assert_eq!(db.get_case(real.id).await.unwrap(), real);
+
+    not_found(db.delete_calendar_day(date(2027, 1, 1), &audit).await);
+    assert_eq!(
+        w.audit_count().await,
+        audits + 1,
+        "only the approval request is audited"
+    );
+}
+
+pub async fn cases_are_filtered_by_each_field(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let other = w.user("other").await;
+    let third = w.user("third").await;
+    let haixin = w.named("海信", rep.id).await;
+    let haier = w.named("海尔", other.id).await;
+    let now = w.fx.now();
+    let day = |d: i64| now + Duration::days(d);
+    let c1 = w
+        .case(haixin.id, rep.id, "big", "s1", |c| {
+            c.expected_amount = money(10_000);
+            c.stage_due_at = Some(now - Duration::hours(1));
+        })
+        .await;
+    let c2 = w
+        .case(haixin.id, other.id, "big", "s2", |c| {
+            c.expected_amount = money(50_000);
+            c.stage_due_at = Some(day(3));
+            c.created_at = day(1);
+        })
+        .await;
+    let c3 = w
+        .case(haier.id, other.id, "six", "s1", |c| {
+            c.status = CaseStatus::Won;
+            c.created_at = day(2);
+        })
+        .await;
+    let c4 = w
+        .case(haier.id, third.id, "big", "s1", |c| {
+            c.expected_amount = money(100_000);
+            c.stage_due_at = Some(now - Duration::hours(2));
+            c.status = CaseStatus::Lost;
+            c.created_at = day(3);
+        })
+        .await;
+    let c5 = w
+        .case(haixin.id, rep.id, "six", "s2", |c| {
+            c.expected_amount = money(50_000);
+            c.stage_due_at = Some(day(1));
+            c.created_at = day(4);
+        })
+        .await;
+    let all = || cases(Visibility::All);
+    let table = [
+        (all(), vec![c1.id, c2.id, c3.id, c4.id, c5.id]),
+        (cases(Visibility::Owners(vec![rep.id])), vec![c1.id, c5.id]),
+        (cases(Visibility::Owners(vec![])), vec![]),
+        (
+            CaseFilter {
+                template_key: Some("big".into()),
+                ..all()
+            },
+            vec![c1.id, c2.id, c4.id],
+        ),
+        (
+            CaseFilter {
+                stage: Some("s1".into()),
+                ..all()
+            },
+            vec![c1.id, c3.id, c4.id],
+        ),
+        (
+            CaseFilter {
+                template_key: Some("big".into()),
+                stage: Some("s1".into()),
+                ..all()
+            },
+            vec![c1.id, c4.id],
+        ),
+        (
+            CaseFilter {
+                owner_id: Some(other.id),
+                ..all()
+            },
+            vec![c2.id, c3.id],
+        ),
+        (
+            CaseFilter {
+                owners_in: Some(vec![rep.id, third.id]),
+                ..all()
+            },
+            vec![c1.id, c4.id, c5.id],
+        ),
+        (
+            CaseFilter {
+                owners_in: Some(vec![]),
+                ..all()
+            },
+            vec![],
+        ),
+        (
+            CaseFilter {
+                customer_id: Some(haier.id),
+                ..all()
+            },
+            vec![c3.id, c4.id],
+        ),
+        (
+            CaseFilter {
+                status: Some(CaseStatus::Open),
+                ..all()
+            },
+            vec![c1.id, c2.id, c5.id],
+        ),
+        (
+            CaseFilter {
+                status: Some(CaseStatus::Won),
+                ..all()
+            },
+            vec![c3.id],
+        ),
+        (
+            CaseFilter {
+                amount_min_fen: Some(50_000),
+                ..all()
+            },
+            vec![c2.id, c4.id, c5.id],
+        ),
+        (
+            CaseFilter {
+                amount_max_fen: Some(50_000),
+                ..all()
+            },
+            vec![c1.id, c2.id, c5.id],
+        ),
+        (
+            CaseFilter {
+                amount_min_fen: Some(50_000),
+                amount_max_fen: Some(50_000),
+                ..all()
+            },
+            vec![c2.id, c5.id],
+        ),
+        (
+            CaseFilter {
+                amount_min_fen: Some(0),
+                ..all()
+            },
+            vec![c1.id, c2.id, c4.id, c5.id],
+        ),
+        (
+            CaseFilter {
+                due_by: Some(now),
+                ..all()
+            },
+            vec![c1.id],
+        ),
+        (
+            CaseFilter {
+                due_by: Some(day(1)),
+                ..all()
+            },
+            vec![c1.id, c5.id],
+        ),
+        (
+            CaseFilter {
+                due_by: Some(now - Duration::days(1)),
+                ..all()
+            },
+            vec![],
+        ),
+        (
+            CaseFilter {
+                created_from: Some(day(2)),
+                ..all()
+            },
+            vec![c3.id, c4.id, c5.id],
+        ),
+        (
+            CaseFilter {
+                created_to: Some(day(2)),
+                ..all()
+            },
+            vec![c1.id, c2.id],
+        ),
+        (
+            CaseFilter {
+                created_from: Some(day(1)),
+                created_to: Some(day(3)),
+                ..all()
+            },
+            vec![c2.id, c3.id],
+        ),
+        (
+            CaseFilter {
+                status: Some(CaseStatus::Open),
+                ..cases(Visibility::Owners(vec![other.id, third.id]))
+            },
+            vec![c2.id],
+        ),
+    ];
+    for (filter, mut expected) in table {
+        expected.sort();
+        assert_eq!(case_ids(db, &filter).await, expected, "{filter:?}");
+        let mut reported: Vec<CaseId> = db
+            .list_cases_with_history(&filter)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(c, _)| c.id)
+            .collect();
+        reported.sort();
+        assert_eq!(reported, expected, "with history: {filter:?}");
+    }
+}
+
+pub async fn both_case_sorts_walk_all_pages_without_gaps_or_duplicates(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let customer = w.named("海信", rep.id).await;
+    let now = w.fx.now();
+    let dues = [
+        Some(2),
+        None,
+        Some(1),
+        Some(2),
+        None,
+        Some(-5),
+        Some(1),
+        None,
+    ];
+    let mut all = Vec::new();
+    for (i, due) in dues.into_iter().enumerate() {
+        let case = w
+            .case(customer.id, rep.id, "big", "s1", |c| {
+                // Ties on the deadline, broken by id.
+                c.stage_due_at = due.map(|h| now + Duration::hours(h));
+                c.checked = checks(&[&format!("s1/{i}")]);
+            })
+            .await;
+        all.push(case);
+    }
+    let mut newest = all.clone();
+    newest.sort_by_key(|c| Reverse(c.id));
+    let mut due = all.clone();
+    // Cases without a deadline come last.
+    due.sort_by_key(|c| (c.stage_due_at.is_none(), c.stage_due_at, c.id));
+    for (sort, expected) in [(CaseSort::Newest, newest), (CaseSort::Due, due)] {
+        let filter = CaseFilter {
+            sort,
+            ..cases(Visibility::All)
+        };
+        let ids: Vec<CaseId> = expected.iter().map(|c| c.id).collect();
+        assert_pages(async |p| db.list_cases(&filter, &p).await, |c| c.id, &ids).await;
+        let listed = walk(async |p| db.list_cases(&filter, &p).await, 3).await;
+        assert_eq!(listed, expected, "{sort:?}: whole cases, with their checks");
+        let reported: Vec<DevelopmentCase> = db
+            .list_cases_with_history(&filter)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        assert_eq!(reported, expected, "{sort:?}: the report's order");
+    }
+    // A cursor of one sort is refused by the other.
+    let due = CaseFilter {
+        sort: CaseSort::Due,
+        ..cases(Visibility::All)
+    };
+    let page = db.list_cases(&due, &PageRequest::first(2)).await.unwrap();
+    let newest = cases(Visibility::All);
+    let result = db
+        .list_cases(
+            &newest,
+            &PageRequest {
+                limit: 2,
+                cursor: page.next_cursor,
+            },
+        )
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::InvalidCursor)),
+        "{result:?}"
+    );
+}
+
+pub async fn a_case_history_is_oldest_first_and_the_report_matches_it(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let haixin = w.named("海信", rep.id).await;
+    let haier = w.named("海尔", rep.id).await;
+    let start = w.fx.now();
+    let mut written = Vec::new();
+    for (customer, stage) in [(haixin.id, "s1"), (haier.id, "s1"), (haixin.id, "s2")] {
+        let case = w.case(customer, rep.id, "big", stage, |_| {}).await;
+        written.push(case);
+    }
+    // Lines appended out of time order, and two at the same instant: the
+    // history is by time, then id.
+    let first = &written[0].clone();
+    let at = |s: i64| start + Duration::seconds(s);
+    let mut later =
+        w.fx.case_event(first, CaseEventKind::Advanced, Some("s1"), Some("s2"));
+    later.at = at(20);
+    let mut earlier =
+        w.fx.case_event(first, CaseEventKind::Terminated, None, None);
+    earlier.at = at(10);
+    earlier.reason = Some("预算取消".into());
+    let mut tie_a = w.fx.case_event(first, CaseEventKind::Reopened, None, None);
+    tie_a.at = at(20);
+    let write = CaseWrite {
+        case: first,
+        expected_version: 1,
+        events: &[later.clone(), earlier.clone(), tie_a.clone()],
+    };
+    written[0] = db.update_case(write, &[]).await.unwrap();
+    let created = db.list_case_events(first.id).await.unwrap();
+    assert_eq!(created.len(), 4);
+    assert_eq!(created[0].kind, CaseEventKind::Created);
+    assert_eq!(created[1..], [earlier, later, tie_a]);
+
+    let second = written[1].clone();
+    let mut moved = second.clone();
+    moved.stage = "s2".into();
+    let advanced =
+        w.fx.case_event(&second, CaseEventKind::Advanced, Some("s1"), Some("s2"));
+    let write = CaseWrite {
+        case: &moved,
+        expected_version: 1,
+        events: std::slice::from_ref(&advanced),
+    };
+    written[1] = db.update_case(write, &[]).await.unwrap();
+
+    for filter in [
+        cases(Visibility::All),
+        CaseFilter {
+            customer_id: Some(haixin.id),
+            ..cases(Visibility::All)
+        },
+        CaseFilter {
+            stage: Some("s2".into()),
+            sort: CaseSort::Due,
+            ..cases(Visibility::All)
+        },
+        cases(Visibility::Owners(vec![])),
+    ] {
+        let report = db.list_cases_with_history(&filter).await.unwrap();
+        let listed = walk(async |p| db.list_cases(&filter, &p).await, 500).await;
+        assert_eq!(report.len(), listed.len(), "{filter:?}");
+        for ((case, history), expected) in report.into_iter().zip(listed) {
+            assert_eq!(case, expected);
+            assert_eq!(history, db.list_case_events(case.id).await.unwrap());
+        }
+    }
+}
+
+pub async fn an_approval_request_round_trips_and_is_found_for_its_stage(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let customer = w.named("海信", rep.id).await;
+    let case = w.case(customer.id, rep.id, "big", "s1", |_| {}).await;
+    let before = w.audit_count().await;
+    let first = w.approval(&case, rep.id, boss.id).await;
+    assert_eq!(db.get_approval(first.id).await.unwrap(), first);
+    assert_eq!(w.audit_count().await, before + 1);
+    let history = db.list_case_events(case.id).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].kind, CaseEventKind::ApprovalRequested);
+
+    let since = w.fx.tick();
+    let second = {
+        let mut a = w.fx.approval(&case, rep.id, boss.id);
+        a.due_at = Some(since + Duration::days(2));
+        a.comment = Some("请尽快".into());
+        let event =
+            w.fx.case_event(&case, CaseEventKind::ApprovalRequested, Some("s1"), None);
+        let audit = w.created("approval", a.id, &a);
+        db.insert_approval(&a, &event, &audit).await.unwrap();
+        a
+    };
+    assert_eq!(db.get_approval(second.id).await.unwrap(), second);
+    let find = async |stage: &str, since| {
+        db.find_stage_approval(case.id, stage, since)
+            .await
+            .unwrap()
+            .map(|a| a.id)
+    };
+    assert_eq!(find("s1", first.requested_at).await, Some(second.id));
+    assert_eq!(find("s1", since).await, Some(second.id), "at or after");
+    assert_eq!(find("s1", since + Duration::microseconds(1)).await, None);
+    assert_eq!(find("s2", first.requested_at).await, None);
+    let other = w.case(customer.id, rep.id, "big", "s1", |_| {}).await;
+    assert_eq!(
+        db.find_stage_approval(other.id, "s1", first.requested_at)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // A request on a missing case is refused, with nothing written.
+    let (ghost, _) = w.fx.case(customer.id, rep.id, "big", "s1");
+    let orphan = w.fx.approval(&ghost, rep.id, boss.id);
+    let event =
+        w.fx.case_event(&ghost, CaseEventKind::ApprovalRequested, None, None);
+    let audit = w.created("approval", orphan.id, &orphan);
+    let audits = w.audit_count().await;
+    assert_eq!(
+        conflict(db.insert_approval(&orphan, &event, &audit).await),
+        "approvals.case_id"
+    );
+    not_found(db.get_approval(orphan.id).await);
+    assert_eq!(w.audit_count().await, audits);
+}
+
+pub async fn approvals_are_filtered_and_listed_newest_first_across_pages(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let other = w.user("other").await;
+    let boss = w.user("boss").await;
+    let chief = w.user("chief").await;
+    let customer = w.named("海信", rep.id).await;
+    let one = w.case(customer.id, rep.id, "big", "s1", |_| {}).await;
+    let two = w.case(customer.id, other.id, "big", "s2", |_| {}).await;
+    let now = w.fx.now();
+    let mut all = Vec::new();
+    for (i, (case, by, approver)) in [
+        (&one, rep.id, boss.id),
+        (&two, other.id, boss.id),
+        (&one, rep.id, chief.id),
+        (&two, other.id, chief.id),
+        (&one, rep.id, boss.id),
+        (&two, other.id, boss.id),
+        (&one, other.id, boss.id),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut a = w.fx.approval(case, by, approver);
+        // Ties on the request time, broken by id.
+        a.requested_at = now + Duration::seconds((i % 3) as i64);
+        if i % 2 == 1 {
+            a.status = ApprovalStatus::Approved;
+            a.decided_at = Some(now + Duration::hours(1));
+        }
+        let event =
+            w.fx.case_event(case, CaseEventKind::ApprovalRequested, None, None);
+        let audit = w.created("approval", a.id, &a);
+        db.insert_approval(&a, &event, &audit).await.unwrap();
+        all.push(a);
+    }
+    let mut newest = all.clone();
+    newest.sort_by_key(|a| Reverse((a.requested_at, a.id)));
+    let ids: Vec<ApprovalId> = newest.iter().map(|a| a.id).collect();
+    let every = ApprovalFilter::default();
+    assert_pages(
+        async |p| db.list_approvals(&every, &p).await,
+        |a| a.id,
+        &ids,
+    )
+    .await;
+    assert_eq!(
+        walk(async |p| db.list_approvals(&every, &p).await, 500).await,
+        newest
+    );
+
+    let only = |f: &dyn Fn(&Approval) -> bool| -> Vec<ApprovalId> {
+        let mut ids: Vec<ApprovalId> = all.iter().filter(|a| f(a)).map(|a| a.id).collect();
+        ids.sort();
+        ids
+    };
+    for (filter, expected) in [
+        (
+            ApprovalFilter {
+                approver_id: Some(boss.id),
+                ..Default::default()
+            },
+            only(&|a| a.approver_id == boss.id),
+        ),
+        (
+            ApprovalFilter {
+                requested_by: Some(other.id),
+                ..Default::default()
+            },
+            only(&|a| a.requested_by == other.id),
+        ),
+        (
+            ApprovalFilter {
+                status: Some(ApprovalStatus::Pending),
+                ..Default::default()
+            },
+            only(&|a| a.status == ApprovalStatus::Pending),
+        ),
+        (
+            ApprovalFilter {
+                case_id: Some(two.id),
+                ..Default::default()
+            },
+            only(&|a| a.case_id == Some(two.id)),
+        ),
+        (
+            ApprovalFilter {
+                approver_id: Some(boss.id),
+                status: Some(ApprovalStatus::Pending),
+                case_id: Some(one.id),
+                requested_by: Some(rep.id),
+            },
+            only(&|a| {
+                a.approver_id == boss.id
+                    && a.status == ApprovalStatus::Pending
+                    && a.case_id == Some(one.id)
+                    && a.requested_by == rep.id
+            }),
+        ),
+        (
+            ApprovalFilter {
+                approver_id: Some(rep.id),
+                ..Default::default()
+            },
+            vec![],
+        ),
+    ] {
+        assert_eq!(approval_ids(db, &filter).await, expected, "{filter:?}");
+    }
+}
+
+pub async fn an_approval_decision_writes_its_case_and_history_in_one_transaction(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let customer = w.named("海信", rep.id).await;
+    let case = w
+        .case(customer.id, rep.id, "big", "s1", |c| {
+            c.checked = checks(&["s1/a"]);
+        })
+        .await;
+    let approval = w.approval(&case, rep.id, boss.id).await;
+    let before_history = db.list_case_events(case.id).await.unwrap();
+    let before_audits = w.audit_count().await;
+
+    // Approved: the case moves on.
+    let now = w.fx.tick();
+    let approved = approval.decide(true, Some("同意"), now).unwrap();
+    let mut moved = case.clone();
+    moved.stage = "s2".into();
+    moved.stage_entered_at = now;
+    moved.checked = checks(&["s1/a", "s2/b"]);
+    moved.updated_at = now;
+    let events = [
+        w.fx.case_event(&case, CaseEventKind::Approved, Some("s1"), None),
+        w.fx.case_event(&case, CaseEventKind::Advanced, Some("s1"), Some("s2")),
+    ];
+    let audits = [
+        w.updated("approval", approval.id, &approval, &approved),
+        w.updated("case", case.id, &case, &moved),
+    ];
+    let write = CaseWrite {
+        case: &moved,
+        expected_version: 1,
+        events: &events,
+    };
+    let stored = db
+        .update_approval(&approved, 1, write, &audits)
+        .await
+        .unwrap();
+    let expected = Approval {
+        version: 2,
+        ..approved.clone()
+    };
+    assert_eq!(stored, expected);
+    assert_eq!(db.get_approval(approval.id).await.unwrap(), expected);
+    let moved = DevelopmentCase {
+        version: 2,
+        ..moved
+    };
+    assert_eq!(db.get_case(case.id).await.unwrap(), moved);
+    let history = [before_history, events.to_vec()].concat();
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), history);
+    let logged = walk(
+        async |p| db.list_audit(&AuditFilter::default(), &p).await,
+        500,
+    )
+    .await;
+    assert_eq!(logged.len(), before_audits + 2);
+    assert!(audits.iter().all(|a| logged.contains(a)));
+
+    // Rejected: the case stays where it is, but its version still moves on.
+    let second = w.approval(&moved, rep.id, boss.id).await;
+    let rejected = second.decide(false, Some("金额不足"), w.fx.tick()).unwrap();
+    let event =
+        w.fx.case_event(&moved, CaseEventKind::Rejected, Some("s2"), None);
+    let write = CaseWrite {
+        case: &moved,
+        expected_version: 2,
+        events: std::slice::from_ref(&event),
+    };
+    let stored = db.update_approval(&rejected, 1, write, &[]).await.unwrap();
+    assert_eq!(stored.status, ApprovalStatus::Rejected);
+    assert_eq!(stored.comment.as_deref(), Some("金额不足"));
+    assert_eq!(
+        db.get_case(case.id).await.unwrap(),
+        DevelopmentCase {
+            version: 3,
+            ..moved.clone()
+        }
+    );
+    assert_eq!(
+        db.list_case_events(case.id).await.unwrap().last(),
+        Some(&event)
+    );
+}
+
+pub async fn a_stale_approval_or_case_in_a_decision_changes_nothing(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let customer = w.named("海信", rep.id).await;
+    let case = w.case(customer.id, rep.id, "big", "s1", |_| {}).await;
+    let approval = w.approval(&case, rep.id, boss.id).await;
+    // Someone else changes the case meanwhile: it is at version 2.
+    let mut edited = case.clone();
+    edited.next_step = Some("报价".into());
+    let write = CaseWrite {
+        case: &edited,
+        expected_version: 1,
+        events: &[],
+    };
+    let edited = db.update_case(write, &[]).await.unwrap();
+    let history = db.list_case_events(case.id).await.unwrap();
+    let audits = w.audit_count().await;
+
+    let approved = approval.decide(true, None, w.fx.tick()).unwrap();
+    let mut moved = edited.clone();
+    moved.stage = "s2".into();
+    let event =
+        w.fx.case_event(&case, CaseEventKind::Approved, Some("s1"), Some("s2"));
+    let audit = [w.updated("approval", approval.id, &approval, &approved)];
+
+    // A stale case write: the approval stays pending.
+    let write = CaseWrite {
+        case: &moved,
+        expected_version: 1,
+        events: std::slice::from_ref(&event),
+    };
+    assert_eq!(
+        version_conflict(db.update_approval(&approved, 1, write, &audit).await),
+        2,
+        "the case's version"
+    );
+    // A stale approval: the case is not written either.
+    let write = CaseWrite {
+        case: &moved,
+        expected_version: 2,
+        events: std::slice::from_ref(&event),
+    };
+    assert_eq!(
+        version_conflict(db.update_approval(&approved, 7, write, &audit).await),
+        1,
+        "the approval's version"
+    );
+    assert_eq!(db.get_approval(approval.id).await.unwrap(), approval);
+    assert_eq!(db.get_case(case.id).await.unwrap(), edited);
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), history);
+    assert_eq!(w.audit_count().await, audits);
+    let pending = ApprovalFilter {
+        status: Some(ApprovalStatus::Pending),
+        ..Default::default()
+    };
+    assert_eq!(approval_ids(db, &pending).await, [approval.id]);
+
+    // With both versions right it goes through.
+    let write = CaseWrite {
+        case: &moved,
+        expected_version: 2,
+        events: std::slice::from_ref(&event),
+    };
+    db.update_approval(&approved, 1, write, &audit)
+        .await
+        .unwrap();
+    assert_eq!(approval_ids(db, &pending).await, []);
+    assert_eq!(db.get_case(case.id).await.unwrap().version, 3);
+}
+
+pub async fn calendar_days_are_upserted_replaced_listed_by_date_and_deleted(db: &dyn Store) {
+    let mut w = World::new(db);
+    let admin = w.user("admin").await;
+    let day = |d: NaiveDate, kind, name: &str| CalendarDay {
+        date: d,
+        kind,
+        name: name.into(),
+    };
+    let spring = day(date(2027, 2, 6), DayKind::Holiday, "春节");
+    let makeup = day(date(2027, 1, 31), DayKind::Workday, "春节");
+    let new_year = day(date(2027, 1, 1), DayKind::Holiday, "元旦");
+    let audits = w.audit_count().await;
+    for d in [&spring, &makeup, &new_year] {
+        let audit = w.fx.audit(
+            Some(admin.id),
+            AuditAction::Update,
+            "calendar_day",
+            d.date,
+            None,
+            Some(d),
+        );
+        db.upsert_calendar_day(d, &audit).await.unwrap();
+    }
+    assert_eq!(
+        db.list_calendar_days().await.unwrap(),
+        [new_year.clone(), makeup.clone(), spring.clone()]
+    );
+
+    // One entry per date: a second one replaces the first.
+    let worked = day(date(2027, 2, 6), DayKind::Workday, "春节调休");
+    let audit = w.updated("calendar_day", worked.date, &spring, &worked);
+    db.upsert_calendar_day(&worked, &audit).await.unwrap();
+    assert_eq!(
+        db.list_calendar_days().await.unwrap(),
+        [new_year.clone(), makeup.clone(), worked.clone()]
+    );
+
+    let audit = w.deleted("calendar_day", makeup.date, &makeup);
+    db.delete_calendar_day(makeup.date, &audit).await.unwrap();
+    assert_eq!(db.list_calendar_days().await.unwrap(), [new_year, worked]);
+    not_found(db.delete_calendar_day(makeup.date, &audit).await);
+    assert_eq!(w.audit_count().await, audits + 5);
+}
+
+pub async fn deleting_a_customer_removes_its_cases_checks_history_and_approvals(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let doomed = w.named("海信", rep.id).await;
+    let kept = w.named("海尔", rep.id).await;
+    let case = w
+        .case(doomed.id, rep.id, "big", "s1", |c| {
+            c.checked = checks(&["s1/a", "s1/b"]);
+        })
+        .await;
+    let approval = w.approval(&case, rep.id, boss.id).await;
+    let kept_case = w
+        .case(kept.id, rep.id, "big", "s1", |c| {
+            c.checked = checks(&["s1/a"])
+        })
+        .await;
+    let kept_approval = w.approval(&kept_case, rep.id, boss.id).await;
+
+    // The owner of a case cannot be deleted while it stands.
+    let audit = w.deleted("user", rep.id, &rep);
+    assert_eq!(
+        conflict(db.delete_user(rep.id, 1, &audit).await),
+        "users.in_use"
+    );
+
+    let audit = w.deleted("customer", doomed.id, &doomed);
+    db.delete_customer(doomed.id, 1, &audit).await.unwrap();
+    not_found(db.get_case(case.id).await);
+    not_found(db.get_approval(approval.id).await);
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), []);
+    assert_eq!(
+        approval_ids(db, &ApprovalFilter::default()).await,
+        [kept_approval.id]
+    );
+    assert_eq!(case_ids(db, &cases(Visibility::All)).await, [kept_case.id]);
+    assert_eq!(db.get_case(kept_case.id).await.unwrap(), kept_case);
+    assert_eq!(db.list_case_events(kept_case.id).await.unwrap().len(), 2);
+
+    // The same case id on another customer starts with no checks and no
+    // history left over.
+    let mut reborn = case.clone();
+    reborn.customer_id = kept.id;
+    reborn.checked = BTreeSet::new();
+    let event =
+        w.fx.case_event(&reborn, CaseEventKind::Created, None, Some("s1"));
+    let audit = w.created("case", reborn.id, &reborn);
+    db.insert_case(&reborn, &event, &audit).await.unwrap();
+    assert_eq!(db.get_case(case.id).await.unwrap(), reborn);
+    assert_eq!(db.list_case_events(case.id).await.unwrap(), [event]);
+}
+
+pub async fn every_case_approval_template_and_calendar_write_appends_its_audit_entries(
+    db: &dyn Store,
+) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let customer = w.named("海信", rep.id).await;
+    let mut expected: Vec<AuditEntry> = Vec::new();
+    let actor = Some(rep.id);
+    let mut entry = |w: &mut World<'_>, entity: &str, id: String| {
+        w.fx.tick();
+        let e = w.fx.audit(
+            actor,
+            AuditAction::Update,
+            entity,
+            id,
+            None,
+            Some(&json!({"n": expected.len()})),
+        );
+        expected.push(e.clone());
+        e
+    };
+
+    let template = w.fx.template("big", 1, actor);
+    let e = entry(&mut w, "process_template", "big".into());
+    db.insert_process_template(&template, &e).await.unwrap();
+
+    let (case, event) = w.fx.case(customer.id, rep.id, "big", "s1");
+    let e = entry(&mut w, "case", case.id.to_string());
+    db.insert_case(&case, &event, &e).await.unwrap();
+
+    let two = [
+        entry(&mut w, "case", case.id.to_string()),
+        entry(&mut w, "case_check", case.id.to_string()),
+    ];
+    let write = CaseWrite {
+        case: &case,
+        expected_version: 1,
+        events: &[],
+    };
+    let case = db.update_case(write, &two).await.unwrap();
+
+    let approval = w.fx.approval(&case, rep.id, boss.id);
+    let event =
+        w.fx.case_event(&case, CaseEventKind::ApprovalRequested, None, None);
+    let e = entry(&mut w, "approval", approval.id.to_string());
+    db.insert_approval(&approval, &event, &e).await.unwrap();
+
+    let decided = approval.decide(true, None, w.fx.now()).unwrap();
+    let two = [
+        entry(&mut w, "approval", approval.id.to_string()),
+        entry(&mut w, "case", case.id.to_string()),
+    ];
+    let write = CaseWrite {
+        case: &case,
+        expected_version: 2,
+        events: &[],
+    };
+    db.update_approval(&decided, 1, write, &two).await.unwrap();
+
+    let holiday = CalendarDay {
+        date: date(2027, 5, 3),
+        kind: DayKind::Holiday,
+        name: "劳动节".into(),
+    };
+    let e = entry(&mut w, "calendar_day", holiday.date.to_string());
+    db.upsert_calendar_day(&holiday, &e).await.unwrap();
+    let e = entry(&mut w, "calendar_day", holiday.date.to_string());
+    db.upsert_calendar_day(&holiday, &e).await.unwrap();
+    let e = entry(&mut w, "calendar_day", holiday.date.to_string());
+    db.delete_calendar_day(holiday.date, &e).await.unwrap();
+
+    let logged: Vec<AuditEntry> = walk(
+        async |p| db.list_audit(&AuditFilter::default(), &p).await,
+        500,
+    )
+    .await
+    .into_iter()
+    .filter(|e| e.actor_id == actor)
+    .collect();
+    expected.reverse();
+    assert_eq!(logged, expected);
 }

@@ -1,14 +1,17 @@
 //! Fresh databases for tests, and fixtures to fill them.
 
+use std::collections::BTreeSet;
 use std::env;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::{Connection, Executor, PgConnection};
+use tuoke_app::ports::StoredTemplate;
+use tuoke_core::process::{CaseEvent, CaseEventKind, CaseStatus, DevelopmentCase};
 use tuoke_core::{
-    Activity, ActivityDraft, ActivityId, ActivityMethod, AuditAction, AuditEntry, Contact,
-    ContactDraft, ContactId, Customer, CustomerDraft, CustomerId, Role, Team, TeamDraft, TeamId,
-    User, UserDraft, UserId, field_changes,
+    Activity, ActivityDraft, ActivityId, ActivityMethod, Approval, ApprovalId, AuditAction,
+    AuditEntry, CaseId, Contact, ContactDraft, ContactId, Customer, CustomerDraft, CustomerId,
+    Role, Team, TeamDraft, TeamId, User, UserDraft, UserId, field_changes,
 };
 use tuoke_store::Db;
 use uuid::Uuid;
@@ -234,6 +237,97 @@ impl Fixtures {
 
     pub fn activity_from(&mut self, draft: ActivityDraft, owner: UserId) -> Activity {
         Activity::create(draft, ActivityId::from_uuid(self.id()), owner, self.now).unwrap()
+    }
+
+    /// A version of a process template, uploaded now.
+    pub fn template(
+        &mut self,
+        key: &str,
+        version: i64,
+        created_by: Option<UserId>,
+    ) -> StoredTemplate {
+        StoredTemplate {
+            key: key.into(),
+            version,
+            source: format!("key = \"{key}\"\nversion = {version}\n# 阶段 “一” — 'quotes' \\\n"),
+            builtin: created_by.is_none(),
+            created_at: self.now,
+            created_by,
+        }
+    }
+
+    /// An open case at `stage` of version 1 of a template, opened now with
+    /// nothing but a title, and its `Created` history line.
+    pub fn case(
+        &mut self,
+        customer_id: CustomerId,
+        owner: UserId,
+        template_key: &str,
+        stage: &str,
+    ) -> (DevelopmentCase, CaseEvent) {
+        let case = DevelopmentCase {
+            id: CaseId::from_uuid(self.id()),
+            customer_id,
+            template_key: template_key.into(),
+            template_version: 1,
+            title: "海信 · 大客户开发".into(),
+            owner_id: owner,
+            expected_amount: None,
+            expected_close_date: None,
+            competitors: None,
+            obstacles: None,
+            expected_cost: None,
+            next_step: None,
+            status: CaseStatus::Open,
+            stage: stage.into(),
+            stage_entered_at: self.now,
+            stage_due_at: None,
+            checked: BTreeSet::new(),
+            outcome_reason: None,
+            version: 1,
+            created_at: self.now,
+            updated_at: self.now,
+        };
+        let event = self.case_event(&case, CaseEventKind::Created, None, Some(stage));
+        (case, event)
+    }
+
+    /// A line of a case's history, now, by its owner.
+    pub fn case_event(
+        &mut self,
+        case: &DevelopmentCase,
+        kind: CaseEventKind,
+        from_stage: Option<&str>,
+        to_stage: Option<&str>,
+    ) -> CaseEvent {
+        CaseEvent {
+            id: self.id(),
+            case_id: case.id,
+            at: self.now,
+            actor_id: Some(case.owner_id),
+            kind,
+            from_stage: from_stage.map(str::to_owned),
+            to_stage: to_stage.map(str::to_owned),
+            reason: None,
+            comment: None,
+        }
+    }
+
+    /// A pending request, made now, to leave the case's current stage.
+    pub fn approval(
+        &mut self,
+        case: &DevelopmentCase,
+        requested_by: UserId,
+        approver_id: UserId,
+    ) -> Approval {
+        Approval::stage_gate(
+            ApprovalId::from_uuid(self.id()),
+            case.id,
+            &case.stage,
+            requested_by,
+            approver_id,
+            self.now,
+        )
     }
 
     /// The audit entry of a change of `entity` from `before` to `after`.

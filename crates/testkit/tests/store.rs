@@ -40,6 +40,21 @@ conformance_tests!(
     deleting_a_customer_removes_its_contacts_and_activities,
     every_write_appends_exactly_one_audit_entry,
     the_first_idempotent_response_wins,
+    a_template_keeps_every_version_and_the_newest_is_the_default,
+    a_case_round_trips_every_field_with_its_checks_and_created_line,
+    a_case_update_replaces_its_checks_appends_its_history_and_a_stale_one_changes_nothing,
+    a_case_pointing_to_a_missing_customer_or_owner_is_a_conflict_naming_it,
+    missing_cases_approvals_and_calendar_days_are_not_found,
+    cases_are_filtered_by_each_field,
+    both_case_sorts_walk_all_pages_without_gaps_or_duplicates,
+    a_case_history_is_oldest_first_and_the_report_matches_it,
+    an_approval_request_round_trips_and_is_found_for_its_stage,
+    approvals_are_filtered_and_listed_newest_first_across_pages,
+    an_approval_decision_writes_its_case_and_history_in_one_transaction,
+    a_stale_approval_or_case_in_a_decision_changes_nothing,
+    calendar_days_are_upserted_replaced_listed_by_date_and_deleted,
+    deleting_a_customer_removes_its_cases_checks_history_and_approvals,
+    every_case_approval_template_and_calendar_write_appends_its_audit_entries,
 );
 
 type Schema = BTreeMap<String, Vec<String>>;
