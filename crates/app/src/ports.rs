@@ -289,7 +289,7 @@ pub trait Store: Send + Sync + 'static {
         password_hash: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
-    /// `Conflict { what: "users.in_use" }` while customers or activities point to the user.
+    /// `Conflict { what: "users.in_use" }` while customers, activities or cases point to the user.
     async fn delete_user(
         &self,
         id: UserId,
