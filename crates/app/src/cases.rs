@@ -2,7 +2,7 @@
 //! checklist, ask to advance through the gate, stage-gate approvals, end or
 //! reopen it, its history, and the funnel report.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -112,13 +112,8 @@ impl App {
             Some(a) if a.status == ApprovalStatus::Approved => GateApproval::Approved { id: a.id },
             _ => GateApproval::None,
         };
-        // Forms arrive with the forms feature: until then no form is filled.
-        let ctx = GateContext {
-            contact_roles,
-            form_grades: BTreeMap::new(),
-            grade_order: BTreeMap::new(),
-            approval: gate_approval,
-        };
+        let (form_grades, grade_order) = self.form_grades(case.customer_id, case.id).await?;
+        let ctx = GateContext { contact_roles, form_grades, grade_order, approval: gate_approval };
         Ok((ctx, approval))
     }
 
@@ -373,8 +368,9 @@ impl App {
                     .await?;
                 Ok(MoveOutcome::Moved(self.detail(stored).await?))
             }
-            Leave::NeedsApproval { role, .. } => {
-                let approver = self.approver_for(current.owner_id, role).await?;
+            Leave::NeedsApproval { .. } => {
+                // Whatever role the stage names, the owner's team manager decides.
+                let approver = self.manager_of(current.owner_id).await?;
                 let approval = Approval::stage_gate(
                     ApprovalId::from_uuid(self.ids.new_id()),
                     current.id,
@@ -403,39 +399,6 @@ impl App {
                 Ok(MoveOutcome::ApprovalRequested(self.detail(current).await?))
             }
         }
-    }
-
-    /// Who approves a gate of a case owned by `owner`: the manager of the
-    /// owner's team; without one (or when the owner is that manager), an
-    /// administrator.
-    async fn approver_for(&self, owner: UserId, _role: Role) -> AppResult<UserId> {
-        let owner = self
-            .store
-            .get_user(owner)
-            .await
-            .map_err(AppError::store("user"))?;
-        if let Some(team) = owner.team_id {
-            let team = self
-                .store
-                .get_team(team)
-                .await
-                .map_err(AppError::store("team"))?;
-            if let Some(manager) = team.manager_id.filter(|m| *m != owner.id) {
-                return Ok(manager);
-            }
-        }
-        let users = self
-            .store
-            .list_users(&PageRequest::first(PageRequest::MAX_LIMIT))
-            .await
-            .map_err(AppError::store("user"))?;
-        users
-            .items
-            .iter()
-            .find(|u| u.role == Role::Admin && u.active && u.id != owner.id)
-            .or_else(|| users.items.iter().find(|u| u.role == Role::Admin && u.active))
-            .map(|u| u.id)
-            .ok_or_else(|| AppError::Conflict("no one can approve this gate: the owner has no team manager and there is no administrator".into()))
     }
 
     /// Ends a case lost or terminated, with a reason.

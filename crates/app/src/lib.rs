@@ -11,8 +11,11 @@ mod activities;
 pub mod auth;
 mod calendar;
 mod cases;
+pub mod credit;
 mod contacts;
 mod customers;
+mod finance;
+pub mod forms;
 pub mod demo;
 pub mod error;
 mod people;
@@ -32,7 +35,7 @@ pub use customers::{Duplicate, DuplicateQuery};
 pub use error::{AppError, AppResult};
 pub use people::FirstAdmin;
 pub use ports::{Clock, IdSource, Store};
-pub use templates::TemplateVersion;
+pub use templates::{CheckedTemplate, TemplateKind, TemplateVersion};
 
 /// The application: the use cases over a store, a clock and an id source.
 /// Cheap to clone; share one per process.

@@ -15,10 +15,35 @@ use crate::db::TestDb;
 /// The password of the `admin` user every test server starts with.
 pub const ADMIN_PASSWORD: &str = "admin-secret-1";
 
+/// The real clock moved by whatever a test adds: deadlines pass without waiting.
+#[derive(Default)]
+pub struct TestClock {
+    offset: std::sync::Mutex<chrono::Duration>,
+}
+
+impl TestClock {
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut offset) = self.offset.lock() {
+            *offset += by;
+        }
+    }
+}
+
+impl tuoke_app::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + self.offset.lock().map(|o| *o).unwrap_or_default()
+    }
+}
+
 /// A running server over its own fresh database.
 pub struct TestServer {
     pub base: String,
     pub http: reqwest::Client,
+    /// The application the server runs, for what tests drive directly (the
+    /// background deadline sweep).
+    pub app: App,
+    /// The server's clock: `clock.advance(..)` moves time for it.
+    pub clock: Arc<TestClock>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
     // Dropped last: the database outlives the server using it.
@@ -30,7 +55,8 @@ impl TestServer {
     /// `/healthz` answers (polling, never sleeping a fixed time).
     pub async fn start(db: TestDb) -> TestServer {
         let store = Db::connect(&db.url).await.expect("the test database opens");
-        let app = App::with_system_clock(Arc::new(store));
+        let clock = Arc::new(TestClock::default());
+        let app = App::new(Arc::new(store), clock.clone(), Arc::new(tuoke_app::ports::UuidV7));
         app.install_builtin_templates()
             .await
             .expect("the built-in templates install");
@@ -42,11 +68,12 @@ impl TestServer {
             .expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("a bound address"));
         let (tx, rx) = oneshot::channel::<()>();
+        let served = app.clone();
         let handle = tokio::spawn(async move {
             let shutdown = async {
                 let _ = rx.await;
             };
-            tuoke_web::serve(app, listener, shutdown)
+            tuoke_web::serve(served, listener, shutdown)
                 .await
                 .expect("the server runs");
         });

@@ -50,14 +50,14 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
-    /// Work with process template files.
+    /// Work with process and form template files.
     #[command(subcommand)]
     Template(TemplateCommand),
 }
 
 #[derive(Debug, Subcommand)]
 enum TemplateCommand {
-    /// Check template files: every problem is printed with its line and column.
+    /// Check process or form template files: every problem is printed with its line and column.
     Check {
         /// The TOML files to check.
         #[arg(required = true)]
@@ -207,6 +207,7 @@ async fn serve(url: &str, listen: SocketAddr, demo: bool) -> Result<()> {
     if demo {
         load_demo(&app).await?;
     }
+    spawn_deadline_sweep(app.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -217,6 +218,22 @@ async fn serve(url: &str, listen: SocketAddr, demo: bool) -> Result<()> {
     tuoke_web::serve(app, listener, shutdown_signal()).await?;
     db.close().await;
     Ok(())
+}
+
+/// Every minute, notifies whoever must act on a missed credit-change
+/// deadline. Idempotent, so several instances on one database are safe.
+fn spawn_deadline_sweep(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match app.sweep_credit_deadlines(app.now()).await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "notified missed credit-change deadlines"),
+                Err(e) => tracing::warn!(error = %e, "the deadline sweep failed"),
+            }
+        }
+    });
 }
 
 async fn load_demo(app: &App) -> Result<()> {

@@ -6,6 +6,7 @@
 )]
 
 mod cases;
+mod forms;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

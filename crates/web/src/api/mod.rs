@@ -7,7 +7,9 @@ mod auth;
 mod calendar;
 pub(crate) mod cases;
 mod contacts;
+mod credit;
 mod customers;
+mod forms;
 mod idempotency;
 mod people;
 mod templates;
@@ -45,6 +47,8 @@ use crate::extract::from_json_value;
         (name = "processes", description = "Process templates (流程模板)"),
         (name = "cases", description = "Development cases (开发项目), their gates and approvals"),
         (name = "calendar", description = "The working-day calendar"),
+        (name = "forms", description = "Forms (表格): templates, filling, scores and grades"),
+        (name = "credit", description = "Credit grades, limits and change requests; financial analysis"),
         (name = "reports", description = "Reports"),
     )
 )]
@@ -111,7 +115,21 @@ fn api_router() -> OpenApiRouter<AppState> {
             templates::list_process_templates,
             templates::create_process_template
         ))
-        .routes(routes!(templates::check_process_template))
+        .routes(routes!(templates::check_template))
+        .routes(routes!(templates::list_form_templates, templates::create_form_template))
+        .routes(routes!(templates::show_form_template))
+        .routes(routes!(forms::fill_form))
+        .routes(routes!(forms::show_form))
+        .routes(routes!(forms::list_customer_forms))
+        .routes(routes!(credit::show_credit, credit::update_credit))
+        .routes(routes!(credit::list_credit_changes, credit::request_credit_change))
+        .routes(routes!(credit::show_credit_change))
+        .routes(routes!(credit::submit_credit_change))
+        .routes(routes!(credit::approve_credit_change))
+        .routes(routes!(credit::reject_credit_change))
+        .routes(routes!(credit::list_financials, credit::add_financials))
+        .routes(routes!(credit::list_notifications))
+        .routes(routes!(credit::read_notification))
         .routes(routes!(templates::show_process_template))
         .routes(routes!(cases::list_cases, cases::create_case))
         .routes(routes!(cases::show_case, cases::update_case))
