@@ -5,9 +5,12 @@ use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
-use tuoke_app::ports::{StoreError, StoredResponse, StoredTemplate};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use tuoke_app::ports::{FilledForm, Notification, StoreError, StoredResponse, StoredTemplate};
 use tuoke_core::calendar::CalendarDay;
+use tuoke_core::credit::{CreditChange, CreditProfile};
+use tuoke_core::finance::{Figures, FinancialPeriod};
 use tuoke_core::process::{CaseEvent, DevelopmentCase};
 use tuoke_core::{
     Activity, Approval, AuditEntry, Contact, CreditCode, Customer, Level, Money, Team, User,
@@ -718,4 +721,325 @@ impl TryFrom<CalendarDayRow> for CalendarDay {
             name: r.name,
         })
     }
+}
+
+/// A decimal with at most two decimals as an integer count of hundredths
+/// (fen for money): exact, or refused rather than rounded.
+pub(crate) fn hundredths(column: &str, v: Decimal) -> Result<i64, StoreError> {
+    v.checked_mul(Decimal::ONE_HUNDRED)
+        .filter(|h| h.fract().is_zero())
+        .and_then(|h| i64::try_from(h).ok())
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "{column}: {v} is not a whole number of hundredths within range"
+            ))
+        })
+}
+
+fn hundredths_opt(column: &str, v: Option<Decimal>) -> Result<Value, StoreError> {
+    Ok(v.map(|v| hundredths(column, v)).transpose()?.into())
+}
+
+/// Hundredths read back as a decimal with two decimals.
+fn from_hundredths(v: i64) -> Decimal {
+    Decimal::new(v, 2)
+}
+
+fn json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn at_opt(column: &str, v: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    v.map(|v| from_micros(column, v)).transpose()
+}
+
+pub(crate) const FORM_COLUMNS: &str = "id, template_key, template_version, customer_id, \
+    case_id, answers, score, max_score, grade, capped, red_flags, filled_by, filled_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FormRow {
+    pub id: String,
+    template_key: String,
+    template_version: i64,
+    customer_id: String,
+    case_id: Option<String>,
+    answers: String,
+    score: i64,
+    max_score: i64,
+    grade: Option<String>,
+    capped: bool,
+    red_flags: String,
+    filled_by: String,
+    pub filled_at: i64,
+}
+
+impl TryFrom<FormRow> for FilledForm {
+    type Error = StoreError;
+    fn try_from(r: FormRow) -> Result<Self, StoreError> {
+        Ok(FilledForm {
+            id: parse("forms.id", &r.id)?,
+            template_key: r.template_key,
+            template_version: r.template_version,
+            customer_id: parse("forms.customer_id", &r.customer_id)?,
+            case_id: parse_opt("forms.case_id", r.case_id)?,
+            answers: json("forms.answers", &r.answers)?,
+            score: from_hundredths(r.score),
+            max_score: from_hundredths(r.max_score),
+            grade: r.grade,
+            capped: r.capped,
+            red_flags: json("forms.red_flags", &r.red_flags)?,
+            filled_by: parse("forms.filled_by", &r.filled_by)?,
+            filled_at: from_micros("forms.filled_at", r.filled_at)?,
+        })
+    }
+}
+
+/// All the columns of `forms`, in [`FORM_COLUMNS`] order.
+pub(crate) fn form_values(f: &FilledForm) -> Result<[Value; 13], StoreError> {
+    Ok([
+        f.id.hyphenated().to_string().into(),
+        f.template_key.as_str().into(),
+        f.template_version.into(),
+        f.customer_id.to_string().into(),
+        code(f.case_id),
+        f.answers.to_string().into(),
+        hundredths("forms.score", f.score)?.into(),
+        hundredths("forms.max_score", f.max_score)?.into(),
+        f.grade.clone().into(),
+        f.capped.into(),
+        serde_json::Value::from(f.red_flags.clone())
+            .to_string()
+            .into(),
+        f.filled_by.to_string().into(),
+        micros(f.filled_at).into(),
+    ])
+}
+
+pub(crate) const CREDIT_PROFILE_COLUMNS: &str =
+    "customer_id, grade, limit_fen, payment_terms_days, proposed_grade, version, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CreditProfileRow {
+    customer_id: String,
+    grade: Option<String>,
+    limit_fen: Option<i64>,
+    payment_terms_days: Option<i64>,
+    proposed_grade: Option<String>,
+    version: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CreditProfileRow> for CreditProfile {
+    type Error = StoreError;
+    fn try_from(r: CreditProfileRow) -> Result<Self, StoreError> {
+        Ok(CreditProfile {
+            customer_id: parse("credit_profiles.customer_id", &r.customer_id)?,
+            grade: parse_opt("credit_profiles.grade", r.grade)?,
+            limit: money("credit_profiles.limit_fen", r.limit_fen)?,
+            payment_terms_days: int("credit_profiles.payment_terms_days", r.payment_terms_days)?,
+            proposed_grade: parse_opt("credit_profiles.proposed_grade", r.proposed_grade)?,
+            version: r.version,
+            updated_at: from_micros("credit_profiles.updated_at", r.updated_at)?,
+        })
+    }
+}
+
+/// The columns of `credit_profiles` but the key, `version` and `updated_at`.
+pub(crate) fn credit_profile_fields(p: &CreditProfile) -> Fields {
+    vec![
+        ("grade", code(p.grade)),
+        ("limit_fen", p.limit.map(Money::fen).into()),
+        (
+            "payment_terms_days",
+            p.payment_terms_days.map(i64::from).into(),
+        ),
+        ("proposed_grade", code(p.proposed_grade)),
+    ]
+}
+
+pub(crate) const CREDIT_CHANGE_COLUMNS: &str = "id, customer_id, from_grade, to_grade, form_id, \
+    reason, status, raised_by, triggered_at, submit_due_at, submitted_by, submitted_at, \
+    verifier_id, verify_due_at, decided_at, review_opinion, version";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CreditChangeRow {
+    pub id: String,
+    customer_id: String,
+    from_grade: Option<String>,
+    to_grade: String,
+    form_id: Option<String>,
+    reason: Option<String>,
+    status: String,
+    raised_by: String,
+    pub triggered_at: i64,
+    submit_due_at: i64,
+    submitted_by: Option<String>,
+    submitted_at: Option<i64>,
+    verifier_id: Option<String>,
+    verify_due_at: Option<i64>,
+    decided_at: Option<i64>,
+    review_opinion: Option<String>,
+    version: i64,
+}
+
+impl TryFrom<CreditChangeRow> for CreditChange {
+    type Error = StoreError;
+    fn try_from(r: CreditChangeRow) -> Result<Self, StoreError> {
+        Ok(CreditChange {
+            id: parse("credit_changes.id", &r.id)?,
+            customer_id: parse("credit_changes.customer_id", &r.customer_id)?,
+            from_grade: parse_opt("credit_changes.from_grade", r.from_grade)?,
+            to_grade: parse("credit_changes.to_grade", &r.to_grade)?,
+            form_id: parse_opt("credit_changes.form_id", r.form_id)?,
+            reason: r.reason,
+            status: parse("credit_changes.status", &r.status)?,
+            raised_by: parse("credit_changes.raised_by", &r.raised_by)?,
+            triggered_at: from_micros("credit_changes.triggered_at", r.triggered_at)?,
+            submit_due_at: from_micros("credit_changes.submit_due_at", r.submit_due_at)?,
+            submitted_by: parse_opt("credit_changes.submitted_by", r.submitted_by)?,
+            submitted_at: at_opt("credit_changes.submitted_at", r.submitted_at)?,
+            verifier_id: parse_opt("credit_changes.verifier_id", r.verifier_id)?,
+            verify_due_at: at_opt("credit_changes.verify_due_at", r.verify_due_at)?,
+            decided_at: at_opt("credit_changes.decided_at", r.decided_at)?,
+            review_opinion: r.review_opinion,
+            version: r.version,
+        })
+    }
+}
+
+/// The columns of `credit_changes` but `id` and `version`, with their values.
+pub(crate) fn credit_change_fields(c: &CreditChange) -> Fields {
+    vec![
+        ("customer_id", c.customer_id.to_string().into()),
+        ("from_grade", code(c.from_grade)),
+        ("to_grade", c.to_grade.code().into()),
+        ("form_id", code(c.form_id)),
+        ("reason", c.reason.clone().into()),
+        ("status", c.status.code().into()),
+        ("raised_by", c.raised_by.to_string().into()),
+        ("triggered_at", micros(c.triggered_at).into()),
+        ("submit_due_at", micros(c.submit_due_at).into()),
+        ("submitted_by", code(c.submitted_by)),
+        ("submitted_at", c.submitted_at.map(micros).into()),
+        ("verifier_id", code(c.verifier_id)),
+        ("verify_due_at", c.verify_due_at.map(micros).into()),
+        ("decided_at", c.decided_at.map(micros).into()),
+        ("review_opinion", c.review_opinion.clone().into()),
+    ]
+}
+
+pub(crate) const FINANCIAL_PERIOD_COLUMNS: &str = "id, customer_id, period_start, period_end, \
+    current_assets_fen, current_liabilities_fen, revenue_fen, net_profit_fen, total_assets_fen, \
+    accounts_receivable_fen, inventory_fen, cost_of_goods_sold_fen, created_by, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FinancialPeriodRow {
+    id: String,
+    customer_id: String,
+    period_start: String,
+    period_end: String,
+    current_assets_fen: Option<i64>,
+    current_liabilities_fen: Option<i64>,
+    revenue_fen: Option<i64>,
+    net_profit_fen: Option<i64>,
+    total_assets_fen: Option<i64>,
+    accounts_receivable_fen: Option<i64>,
+    inventory_fen: Option<i64>,
+    cost_of_goods_sold_fen: Option<i64>,
+    created_by: String,
+    created_at: i64,
+}
+
+impl TryFrom<FinancialPeriodRow> for FinancialPeriod {
+    type Error = StoreError;
+    fn try_from(r: FinancialPeriodRow) -> Result<Self, StoreError> {
+        let yuan = |fen: Option<i64>| fen.map(from_hundredths);
+        Ok(FinancialPeriod {
+            id: parse("financial_periods.id", &r.id)?,
+            customer_id: parse("financial_periods.customer_id", &r.customer_id)?,
+            period_start: parse("financial_periods.period_start", &r.period_start)?,
+            period_end: parse("financial_periods.period_end", &r.period_end)?,
+            figures: Figures {
+                current_assets: yuan(r.current_assets_fen),
+                current_liabilities: yuan(r.current_liabilities_fen),
+                revenue: yuan(r.revenue_fen),
+                net_profit: yuan(r.net_profit_fen),
+                total_assets: yuan(r.total_assets_fen),
+                accounts_receivable: yuan(r.accounts_receivable_fen),
+                inventory: yuan(r.inventory_fen),
+                cost_of_goods_sold: yuan(r.cost_of_goods_sold_fen),
+            },
+            created_by: parse("financial_periods.created_by", &r.created_by)?,
+            created_at: from_micros("financial_periods.created_at", r.created_at)?,
+        })
+    }
+}
+
+/// All the columns of `financial_periods`, in [`FINANCIAL_PERIOD_COLUMNS`]
+/// order; a figure that is not a whole number of fen is refused.
+pub(crate) fn financial_period_values(p: &FinancialPeriod) -> Result<Vec<Value>, StoreError> {
+    let f = &p.figures;
+    let column = "financial_periods.figures";
+    Ok(vec![
+        p.id.hyphenated().to_string().into(),
+        p.customer_id.to_string().into(),
+        // `YYYY-MM-DD` text sorts in date order.
+        p.period_start.to_string().into(),
+        p.period_end.to_string().into(),
+        hundredths_opt(column, f.current_assets)?,
+        hundredths_opt(column, f.current_liabilities)?,
+        hundredths_opt(column, f.revenue)?,
+        hundredths_opt(column, f.net_profit)?,
+        hundredths_opt(column, f.total_assets)?,
+        hundredths_opt(column, f.accounts_receivable)?,
+        hundredths_opt(column, f.inventory)?,
+        hundredths_opt(column, f.cost_of_goods_sold)?,
+        p.created_by.to_string().into(),
+        micros(p.created_at).into(),
+    ])
+}
+
+pub(crate) const NOTIFICATION_COLUMNS: &str =
+    "id, user_id, subject, text_zh, text_en, link, created_at, read_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NotificationRow {
+    pub id: String,
+    user_id: String,
+    subject: String,
+    text_zh: String,
+    text_en: String,
+    link: Option<String>,
+    pub created_at: i64,
+    read_at: Option<i64>,
+}
+
+impl TryFrom<NotificationRow> for Notification {
+    type Error = StoreError;
+    fn try_from(r: NotificationRow) -> Result<Self, StoreError> {
+        Ok(Notification {
+            id: parse("notifications.id", &r.id)?,
+            user_id: parse("notifications.user_id", &r.user_id)?,
+            subject: r.subject,
+            text_zh: r.text_zh,
+            text_en: r.text_en,
+            link: r.link,
+            created_at: from_micros("notifications.created_at", r.created_at)?,
+            read_at: at_opt("notifications.read_at", r.read_at)?,
+        })
+    }
+}
+
+/// All the columns of `notifications`, in [`NOTIFICATION_COLUMNS`] order.
+pub(crate) fn notification_values(n: &Notification) -> [Value; 8] {
+    [
+        n.id.hyphenated().to_string().into(),
+        n.user_id.to_string().into(),
+        n.subject.as_str().into(),
+        n.text_zh.as_str().into(),
+        n.text_en.as_str().into(),
+        n.link.clone().into(),
+        micros(n.created_at).into(),
+        n.read_at.map(micros).into(),
+    ]
 }

@@ -6,10 +6,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use tuoke_app::ports::{
     ActivityFilter, ActivitySort, ApprovalFilter, AuditFilter, CaseFilter, CaseSort, CaseWrite,
-    CustomerFilter, CustomerSort, Page, PageRequest, Store, StoreError, StoredResponse,
-    StoredTemplate, Visibility,
+    CreditChangeFilter, CustomerFilter, CustomerSort, FilledForm, FormFilter, Notification, Page,
+    PageRequest, Store, StoreError, StoredResponse, StoredTemplate, Visibility,
 };
 use tuoke_core::calendar::CalendarDay;
+use tuoke_core::credit::{CreditChange, CreditChangeStatus, CreditProfile};
+use tuoke_core::finance::FinancialPeriod;
 use tuoke_core::process::{CaseEvent, CaseStatus, DevelopmentCase};
 use tuoke_core::{
     Activity, ActivityId, Approval, ApprovalId, AuditEntry, CaseId, Contact, ContactId, CreditCode,
@@ -20,13 +22,17 @@ use crate::cursor::{Key, Order, SortKey, paginate};
 use crate::db::{Db, Tx, backend, micros, write_error};
 use crate::records::{
     ACTIVITY_COLUMNS, APPROVAL_COLUMNS, AUDIT_COLUMNS, ActivityRow, ApprovalRow, AuditRow,
-    CASE_COLUMNS, CONTACT_COLUMNS, CUSTOMER_COLUMNS, CalendarDayRow, CaseRow, ContactRow,
-    CredentialsRow, CustomerRow, EVENT_COLUMNS, EventRow, Fields, ResponseRow, TEAM_COLUMNS,
+    CASE_COLUMNS, CONTACT_COLUMNS, CREDIT_CHANGE_COLUMNS, CREDIT_PROFILE_COLUMNS, CUSTOMER_COLUMNS,
+    CalendarDayRow, CaseRow, ContactRow, CredentialsRow, CreditChangeRow, CreditProfileRow,
+    CustomerRow, EVENT_COLUMNS, EventRow, FINANCIAL_PERIOD_COLUMNS, FORM_COLUMNS, Fields,
+    FinancialPeriodRow, FormRow, NOTIFICATION_COLUMNS, NotificationRow, ResponseRow, TEAM_COLUMNS,
     TEMPLATE_COLUMNS, TeamRow, TemplateRow, USER_COLUMNS, UserRow, activity_fields,
-    approval_fields, audit_values, case_fields, contact_fields, customer_fields, event_values,
-    parse, team_fields, template_values, user_fields,
+    approval_fields, audit_values, case_fields, contact_fields, credit_change_fields,
+    credit_profile_fields, customer_fields, event_values, financial_period_values, form_values,
+    notification_values, parse, team_fields, template_values, user_fields,
 };
 use crate::sql::{Row, Sql, Value};
+use uuid::Uuid;
 
 /// Stands for "a foreign key of the activity row" until
 /// [`Db::missing_activity_reference`] finds which: SQLite does not say.
@@ -45,8 +51,16 @@ const CASE_REFERENCE: &str = "cases.reference";
 const DUE_KEY: &str = "COALESCE(stage_due_at, 9223372036854775807)";
 const NO_DUE: i64 = i64::MAX;
 
-/// The name of the (key, version) rule; SQLite reports it by its columns.
+/// The names of the (key, version) rules; SQLite reports them by their columns.
 const TEMPLATE_VERSION: &str = "process_templates.version";
+const FORM_TEMPLATE_VERSION: &str = "form_templates.version";
+
+/// The name of the (customer, start, end) rule of financial periods.
+const FINANCIAL_PERIOD: &str = "financial_periods.period";
+
+/// Stands for "a foreign key of the form row" until
+/// [`Db::missing_form_reference`] finds which: SQLite does not say.
+const FORM_REFERENCE: &str = "forms.reference";
 
 impl Tx {
     async fn insert(
@@ -131,7 +145,12 @@ impl Tx {
     /// Why a versioned write touched no row: the record is gone, or at
     /// another version.
     async fn stale(&mut self, table: &str, id: String) -> StoreError {
-        let sql = Sql::new(format!("SELECT version FROM {table} WHERE id = $1")).arg(id);
+        self.stale_by(table, "id", id).await
+    }
+
+    /// [`Tx::stale`] for a table keyed by another column.
+    async fn stale_by(&mut self, table: &str, key: &str, id: String) -> StoreError {
+        let sql = Sql::new(format!("SELECT version FROM {table} WHERE {key} = $1")).arg(id);
         match self.fetch_optional::<(i64,)>(sql).await {
             Ok(Some((current,))) => StoreError::VersionConflict { current },
             Ok(None) => StoreError::NotFound,
@@ -450,6 +469,152 @@ impl Db {
         sql.push(")");
         let checks = self.checks(sql).await?;
         complete(rows, checks)
+    }
+}
+
+/// Versioned templates (process and form templates share a shape).
+impl Db {
+    /// Inserts a version of a template; `rule` names its (key, version) rule.
+    async fn insert_template(
+        &self,
+        table: &str,
+        rule: &str,
+        template: &StoredTemplate,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let mut sql = Sql::new(format!("INSERT INTO {table} ({TEMPLATE_COLUMNS}) VALUES ("));
+        sql.push_list(template_values(template));
+        sql.push(")");
+        match tx.execute(sql).await.map_err(|e| write_error(e, "unique")) {
+            // SQLite names the rule by its columns, `key, version`.
+            Err(StoreError::Conflict { what }) if what.starts_with(&format!("{table}.")) => {
+                return Err(StoreError::Conflict { what: rule.into() });
+            }
+            other => other?,
+        };
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    /// A version of a template, or its newest version.
+    async fn find_template(
+        &self,
+        table: &str,
+        key: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredTemplate>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM {table} WHERE key = $1"
+        ))
+        .arg(key);
+        if let Some(version) = version {
+            sql.push(" AND version = ").push_bind(version);
+        }
+        sql.push(" ORDER BY version DESC LIMIT 1");
+        self.fetch_optional::<TemplateRow>(sql)
+            .await?
+            .map(StoredTemplate::try_from)
+            .transpose()
+    }
+
+    /// The newest version of every template, by key.
+    async fn list_templates(&self, table: &str) -> Result<Vec<StoredTemplate>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM {table} t WHERE version = \
+             (SELECT MAX(version) FROM {table} n WHERE n.key = t.key) ORDER BY key"
+        ));
+        self.fetch_all::<TemplateRow>(sql)
+            .await?
+            .into_iter()
+            .map(StoredTemplate::try_from)
+            .collect()
+    }
+}
+
+/// Forms, credit and financial periods.
+impl Db {
+    /// Names the missing reference of a refused form: the customer if it is
+    /// gone, else the case (the only other key of the row). Other errors are
+    /// returned as they are.
+    async fn missing_form_reference(&self, error: StoreError, form: &FilledForm) -> StoreError {
+        if !matches!(&error, StoreError::Conflict { what } if what == FORM_REFERENCE) {
+            return error;
+        }
+        let sql =
+            Sql::new("SELECT id FROM customers WHERE id = $1").arg(form.customer_id.to_string());
+        let what = match self.fetch_optional::<(String,)>(sql).await {
+            Ok(None) => "forms.customer_id",
+            Ok(Some(_)) => "forms.case_id",
+            Err(e) => return e,
+        };
+        StoreError::Conflict { what: what.into() }
+    }
+}
+
+impl Tx {
+    /// Inserts (`expected` 0) or updates (at `expected`) a credit profile;
+    /// returns it as stored, at `expected + 1`.
+    async fn save_profile(
+        &mut self,
+        profile: &CreditProfile,
+        expected: i64,
+    ) -> Result<CreditProfile, StoreError> {
+        let id = profile.customer_id.to_string();
+        let fields = credit_profile_fields(profile);
+        let mut sql;
+        if expected == 0 {
+            // An existing profile is a version conflict, not an error that
+            // would end the transaction on PostgreSQL.
+            let (columns, values): (Vec<_>, Vec<_>) = fields.into_iter().unzip();
+            sql = Sql::new(format!(
+                "INSERT INTO credit_profiles (customer_id, {}, version, updated_at) VALUES (",
+                columns.join(", ")
+            ));
+            sql.push_bind(id.clone()).push(", ");
+            sql.push_list(values);
+            sql.push(", ")
+                .push_list([Value::from(1), micros(profile.updated_at).into()]);
+            sql.push(") ON CONFLICT (customer_id) DO NOTHING");
+        } else {
+            sql = Sql::new("UPDATE credit_profiles SET ");
+            for (column, value) in fields {
+                sql.push(column).push(" = ").push_bind(value).push(", ");
+            }
+            sql.push("updated_at = ")
+                .push_bind(micros(profile.updated_at));
+            sql.push(", version = version + 1 WHERE customer_id = ")
+                .push_bind(id.clone());
+            sql.push(" AND version = ").push_bind(expected);
+        }
+        sql.push(" RETURNING ").push(CREDIT_PROFILE_COLUMNS);
+        match self.fetch_optional::<CreditProfileRow>(sql).await {
+            Ok(Some(row)) => row.try_into(),
+            Ok(None) => Err(self.stale_by("credit_profiles", "customer_id", id).await),
+            Err(e) => Err(write_error(e, "credit_profiles.customer_id")),
+        }
+    }
+}
+
+/// The conditions of a credit change filter, after `WHERE 1 = 1`.
+fn push_credit_change_filter(sql: &mut Sql, filter: &CreditChangeFilter) {
+    if let Some(visible) = filter.visible.as_ref().filter(|v| **v != Visibility::All) {
+        // Visibility follows the owner of the customer.
+        sql.push(" AND customer_id IN (SELECT id FROM customers WHERE 1 = 1");
+        push_visibility(sql, "owner_id", visible);
+        sql.push(")");
+    }
+    push_eq(sql, "customer_id", filter.customer_id);
+    push_eq(sql, "status", filter.status);
+    push_eq(sql, "verifier_id", filter.verifier_id);
+    if let Some(at) = filter.overdue_at {
+        sql.push(" AND ((status = ")
+            .push_bind(CreditChangeStatus::Draft.code());
+        sql.push(" AND submit_due_at < ").push_bind(micros(at));
+        sql.push(") OR (status = ")
+            .push_bind(CreditChangeStatus::Submitted.code());
+        sql.push(" AND verify_due_at < ").push_bind(micros(at));
+        sql.push("))");
     }
 }
 
@@ -1147,23 +1312,8 @@ impl Store for Db {
         template: &StoredTemplate,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        let mut sql = Sql::new(format!(
-            "INSERT INTO process_templates ({TEMPLATE_COLUMNS}) VALUES ("
-        ));
-        sql.push_list(template_values(template));
-        sql.push(")");
-        match tx.execute(sql).await.map_err(|e| write_error(e, "unique")) {
-            // SQLite names the rule by its columns, `key, version`.
-            Err(StoreError::Conflict { what }) if what.starts_with("process_templates.") => {
-                return Err(StoreError::Conflict {
-                    what: TEMPLATE_VERSION.into(),
-                });
-            }
-            other => other?,
-        };
-        tx.audit(audit).await?;
-        tx.commit().await
+        self.insert_template("process_templates", TEMPLATE_VERSION, template, audit)
+            .await
     }
 
     async fn find_process_template(
@@ -1171,30 +1321,11 @@ impl Store for Db {
         key: &str,
         version: Option<i64>,
     ) -> Result<Option<StoredTemplate>, StoreError> {
-        let mut sql = Sql::new(format!(
-            "SELECT {TEMPLATE_COLUMNS} FROM process_templates WHERE key = $1"
-        ))
-        .arg(key);
-        if let Some(version) = version {
-            sql.push(" AND version = ").push_bind(version);
-        }
-        sql.push(" ORDER BY version DESC LIMIT 1");
-        self.fetch_optional::<TemplateRow>(sql)
-            .await?
-            .map(StoredTemplate::try_from)
-            .transpose()
+        self.find_template("process_templates", key, version).await
     }
 
     async fn list_process_templates(&self) -> Result<Vec<StoredTemplate>, StoreError> {
-        let sql = Sql::new(format!(
-            "SELECT {TEMPLATE_COLUMNS} FROM process_templates t WHERE version = \
-             (SELECT MAX(version) FROM process_templates n WHERE n.key = t.key) ORDER BY key"
-        ));
-        self.fetch_all::<TemplateRow>(sql)
-            .await?
-            .into_iter()
-            .map(StoredTemplate::try_from)
-            .collect()
+        self.list_templates("process_templates").await
     }
 
     async fn insert_case(
@@ -1481,6 +1612,321 @@ impl Store for Db {
         }
         tx.audit(audit).await?;
         tx.commit().await
+    }
+
+    async fn insert_form_template(
+        &self,
+        template: &StoredTemplate,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.insert_template("form_templates", FORM_TEMPLATE_VERSION, template, audit)
+            .await
+    }
+
+    async fn find_form_template(
+        &self,
+        key: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredTemplate>, StoreError> {
+        self.find_template("form_templates", key, version).await
+    }
+
+    async fn list_form_templates(&self) -> Result<Vec<StoredTemplate>, StoreError> {
+        self.list_templates("form_templates").await
+    }
+
+    async fn insert_form(&self, form: &FilledForm, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut sql = Sql::new(format!("INSERT INTO forms ({FORM_COLUMNS}) VALUES ("));
+        sql.push_list(form_values(form)?);
+        sql.push(")");
+        let mut tx = self.begin().await?;
+        if let Err(e) = tx.execute(sql).await {
+            // Release the connection first: SQLite in memory has only one.
+            drop(tx);
+            let e = write_error(e, FORM_REFERENCE);
+            return Err(self.missing_form_reference(e, form).await);
+        }
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    async fn get_form(&self, id: Uuid) -> Result<FilledForm, StoreError> {
+        self.get::<FormRow, _>("forms", FORM_COLUMNS, id.hyphenated().to_string())
+            .await
+    }
+
+    async fn list_forms(
+        &self,
+        filter: &FormFilter,
+        page: &PageRequest,
+    ) -> Result<Page<FilledForm>, StoreError> {
+        let mut sql = Sql::new(format!("SELECT {FORM_COLUMNS} FROM forms WHERE 1 = 1"));
+        push_eq(&mut sql, "customer_id", filter.customer_id);
+        push_eq(&mut sql, "case_id", filter.case_id);
+        push_eq(&mut sql, "template_key", filter.template_key.as_ref());
+        let order = Order {
+            key: SortKey::Int("filled_at"),
+            id: "id",
+            desc: true,
+        };
+        order.push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<FormRow>(sql).await?;
+        convert(paginate(rows, page, |r| {
+            (Key::Int(r.filled_at), r.id.clone())
+        }))
+    }
+
+    async fn list_form_grades(
+        &self,
+        customer_id: CustomerId,
+        case_id: Option<CaseId>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        // Without a case, `case_id = NULL` holds for no row: only the
+        // customer's own forms count.
+        let sql = Sql::new(
+            "SELECT template_key, grade FROM forms WHERE customer_id = $1 \
+             AND grade IS NOT NULL AND (case_id IS NULL OR case_id = $2) \
+             ORDER BY filled_at, id",
+        )
+        .arg(customer_id.to_string())
+        .arg(case_id.map(|id| id.to_string()));
+        self.fetch_all::<(String, String)>(sql).await
+    }
+
+    async fn find_credit_profile(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Option<CreditProfile>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {CREDIT_PROFILE_COLUMNS} FROM credit_profiles WHERE customer_id = $1"
+        ))
+        .arg(customer_id.to_string());
+        self.fetch_optional::<CreditProfileRow>(sql)
+            .await?
+            .map(CreditProfile::try_from)
+            .transpose()
+    }
+
+    async fn save_credit_profile(
+        &self,
+        profile: &CreditProfile,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<CreditProfile, StoreError> {
+        let mut tx = self.begin().await?;
+        let stored = tx.save_profile(profile, expected_version).await?;
+        tx.audit(audit).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn insert_credit_change(
+        &self,
+        change: &CreditChange,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let (columns, values): (Vec<_>, Vec<_>) = credit_change_fields(change).into_iter().unzip();
+        let mut sql = Sql::new(format!(
+            "INSERT INTO credit_changes (id, {}, version) VALUES (",
+            columns.join(", ")
+        ));
+        sql.push_bind(change.id.hyphenated().to_string()).push(", ");
+        sql.push_list(values);
+        sql.push(", ").push_bind(change.version).push(")");
+        let mut tx = self.begin().await?;
+        tx.execute(sql)
+            .await
+            .map_err(|e| write_error(e, "credit_changes.customer_id"))?;
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    async fn get_credit_change(&self, id: Uuid) -> Result<CreditChange, StoreError> {
+        self.get::<CreditChangeRow, _>(
+            "credit_changes",
+            CREDIT_CHANGE_COLUMNS,
+            id.hyphenated().to_string(),
+        )
+        .await
+    }
+
+    async fn find_open_credit_change(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Option<CreditChange>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {CREDIT_CHANGE_COLUMNS} FROM credit_changes \
+             WHERE customer_id = $1 AND status IN ($2, $3) \
+             ORDER BY triggered_at DESC, id DESC LIMIT 1"
+        ))
+        .arg(customer_id.to_string())
+        .arg(CreditChangeStatus::Draft.code())
+        .arg(CreditChangeStatus::Submitted.code());
+        self.fetch_optional::<CreditChangeRow>(sql)
+            .await?
+            .map(CreditChange::try_from)
+            .transpose()
+    }
+
+    async fn list_credit_changes(
+        &self,
+        filter: &CreditChangeFilter,
+        page: &PageRequest,
+    ) -> Result<Page<CreditChange>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {CREDIT_CHANGE_COLUMNS} FROM credit_changes WHERE 1 = 1"
+        ));
+        push_credit_change_filter(&mut sql, filter);
+        let order = Order {
+            key: SortKey::Int("triggered_at"),
+            id: "id",
+            desc: true,
+        };
+        order.push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<CreditChangeRow>(sql).await?;
+        convert(paginate(rows, page, |r| {
+            (Key::Int(r.triggered_at), r.id.clone())
+        }))
+    }
+
+    async fn update_credit_change(
+        &self,
+        change: &CreditChange,
+        expected_version: i64,
+        profile: Option<(&CreditProfile, i64)>,
+        audit: &[AuditEntry],
+    ) -> Result<CreditChange, StoreError> {
+        let mut tx = self.begin().await?;
+        let id = change.id.hyphenated().to_string();
+        let mut sql = Sql::new("UPDATE credit_changes SET ");
+        for (column, value) in credit_change_fields(change) {
+            sql.push(column).push(" = ").push_bind(value).push(", ");
+        }
+        sql.push("version = version + 1 WHERE id = ")
+            .push_bind(id.clone());
+        sql.push(" AND version = ").push_bind(expected_version);
+        sql.push(" RETURNING ").push(CREDIT_CHANGE_COLUMNS);
+        let row: CreditChangeRow = match tx.fetch_optional(sql).await {
+            Ok(Some(row)) => row,
+            Ok(None) => return Err(tx.stale("credit_changes", id).await),
+            Err(e) => return Err(write_error(e, "credit_changes.customer_id")),
+        };
+        // A stale profile rolls the change back with it.
+        if let Some((profile, expected)) = profile {
+            tx.save_profile(profile, expected).await?;
+        }
+        for entry in audit {
+            tx.audit(entry).await?;
+        }
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    async fn insert_financial_period(
+        &self,
+        period: &FinancialPeriod,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new(format!(
+            "INSERT INTO financial_periods ({FINANCIAL_PERIOD_COLUMNS}) VALUES ("
+        ));
+        sql.push_list(financial_period_values(period)?);
+        sql.push(")");
+        let mut tx = self.begin().await?;
+        match tx
+            .execute(sql)
+            .await
+            .map_err(|e| write_error(e, "financial_periods.customer_id"))
+        {
+            // SQLite names the rule by its columns.
+            Err(StoreError::Conflict { what })
+                if what == FINANCIAL_PERIOD || what.contains("financial_periods.period_end") =>
+            {
+                return Err(StoreError::Conflict {
+                    what: FINANCIAL_PERIOD.into(),
+                });
+            }
+            other => other?,
+        };
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+
+    async fn list_financial_periods(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Vec<FinancialPeriod>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {FINANCIAL_PERIOD_COLUMNS} FROM financial_periods WHERE customer_id = $1 \
+             ORDER BY period_end, period_start, id"
+        ))
+        .arg(customer_id.to_string());
+        self.fetch_all::<FinancialPeriodRow>(sql)
+            .await?
+            .into_iter()
+            .map(FinancialPeriod::try_from)
+            .collect()
+    }
+
+    async fn insert_notification_once(
+        &self,
+        notification: &Notification,
+    ) -> Result<bool, StoreError> {
+        let mut sql = Sql::new(format!(
+            "INSERT INTO notifications ({NOTIFICATION_COLUMNS}) VALUES ("
+        ));
+        sql.push_list(notification_values(notification));
+        sql.push(") ON CONFLICT (user_id, subject) DO NOTHING");
+        let inserted = self
+            .execute(sql)
+            .await
+            .map_err(|e| write_error(e, "notifications.user_id"))?;
+        Ok(inserted > 0)
+    }
+
+    async fn list_notifications(
+        &self,
+        user_id: UserId,
+        unread_only: bool,
+        page: &PageRequest,
+    ) -> Result<Page<Notification>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = $1"
+        ))
+        .arg(user_id.to_string());
+        if unread_only {
+            sql.push(" AND read_at IS NULL");
+        }
+        let order = Order {
+            key: SortKey::Int("created_at"),
+            id: "id",
+            desc: true,
+        };
+        order.push_page(&mut sql, page)?;
+        let rows = self.fetch_all::<NotificationRow>(sql).await?;
+        convert(paginate(rows, page, |r| {
+            (Key::Int(r.created_at), r.id.clone())
+        }))
+    }
+
+    async fn mark_notification_read(
+        &self,
+        id: Uuid,
+        user_id: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // Read once: marking it again keeps the first time.
+        let sql = Sql::new(
+            "UPDATE notifications SET read_at = COALESCE(read_at, $1) \
+             WHERE id = $2 AND user_id = $3",
+        )
+        .arg(micros(at))
+        .arg(id.hyphenated().to_string())
+        .arg(user_id.to_string());
+        if self.execute(sql).await.map_err(backend)? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     async fn find_idempotent_response(
