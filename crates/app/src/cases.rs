@@ -113,7 +113,12 @@ impl App {
             _ => GateApproval::None,
         };
         let (form_grades, grade_order) = self.form_grades(case.customer_id, case.id).await?;
-        let ctx = GateContext { contact_roles, form_grades, grade_order, approval: gate_approval };
+        let ctx = GateContext {
+            contact_roles,
+            form_grades,
+            grade_order,
+            approval: gate_approval,
+        };
         Ok((ctx, approval))
     }
 

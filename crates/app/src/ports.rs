@@ -570,47 +570,108 @@ pub trait Store: Send + Sync + 'static {
 
     // Form templates, versioned like process templates.
     /// `Conflict { what: "form_templates.version" }` when that version exists.
-    async fn insert_form_template(&self, template: &StoredTemplate, audit: &AuditEntry) -> Result<(), StoreError>;
-    async fn find_form_template(&self, key: &str, version: Option<i64>) -> Result<Option<StoredTemplate>, StoreError>;
+    async fn insert_form_template(
+        &self,
+        template: &StoredTemplate,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn find_form_template(
+        &self,
+        key: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredTemplate>, StoreError>;
     async fn list_form_templates(&self) -> Result<Vec<StoredTemplate>, StoreError>;
 
     // Filled forms, newest first.
     async fn insert_form(&self, form: &FilledForm, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn get_form(&self, id: Uuid) -> Result<FilledForm, StoreError>;
-    async fn list_forms(&self, filter: &FormFilter, page: &PageRequest) -> Result<Page<FilledForm>, StoreError>;
+    async fn list_forms(
+        &self,
+        filter: &FormFilter,
+        page: &PageRequest,
+    ) -> Result<Page<FilledForm>, StoreError>;
     /// (template key, grade) of every graded form filled for the case or for
     /// its customer: what a stage gate checks.
-    async fn list_form_grades(&self, customer_id: CustomerId, case_id: Option<CaseId>) -> Result<Vec<(String, String)>, StoreError>;
+    async fn list_form_grades(
+        &self,
+        customer_id: CustomerId,
+        case_id: Option<CaseId>,
+    ) -> Result<Vec<(String, String)>, StoreError>;
 
     // Credit.
-    async fn find_credit_profile(&self, customer_id: CustomerId) -> Result<Option<CreditProfile>, StoreError>;
+    async fn find_credit_profile(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Option<CreditProfile>, StoreError>;
     /// Inserts (expected version 0) or updates (version-checked) the profile;
     /// returns it stored with `version + 1`.
-    async fn save_credit_profile(&self, profile: &CreditProfile, expected_version: i64, audit: &AuditEntry) -> Result<CreditProfile, StoreError>;
-    async fn insert_credit_change(&self, change: &CreditChange, audit: &AuditEntry) -> Result<(), StoreError>;
+    async fn save_credit_profile(
+        &self,
+        profile: &CreditProfile,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<CreditProfile, StoreError>;
+    async fn insert_credit_change(
+        &self,
+        change: &CreditChange,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
     async fn get_credit_change(&self, id: Uuid) -> Result<CreditChange, StoreError>;
     /// The customer's draft or submitted request, if any.
-    async fn find_open_credit_change(&self, customer_id: CustomerId) -> Result<Option<CreditChange>, StoreError>;
+    async fn find_open_credit_change(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Option<CreditChange>, StoreError>;
     /// Newest first.
-    async fn list_credit_changes(&self, filter: &CreditChangeFilter, page: &PageRequest) -> Result<Page<CreditChange>, StoreError>;
+    async fn list_credit_changes(
+        &self,
+        filter: &CreditChangeFilter,
+        page: &PageRequest,
+    ) -> Result<Page<CreditChange>, StoreError>;
     /// Writes the request (version-checked) and, in the same transaction, the
     /// profile it changes (version-checked; expected version 0 inserts it).
-    async fn update_credit_change(&self, change: &CreditChange, expected_version: i64, profile: Option<(&CreditProfile, i64)>, audit: &[AuditEntry]) -> Result<CreditChange, StoreError>;
+    async fn update_credit_change(
+        &self,
+        change: &CreditChange,
+        expected_version: i64,
+        profile: Option<(&CreditProfile, i64)>,
+        audit: &[AuditEntry],
+    ) -> Result<CreditChange, StoreError>;
 
     // Financial figures, one row per customer and period.
     /// `Conflict { what: "financial_periods.period" }` when the customer has
     /// figures for the same start and end.
-    async fn insert_financial_period(&self, period: &FinancialPeriod, audit: &AuditEntry) -> Result<(), StoreError>;
+    async fn insert_financial_period(
+        &self,
+        period: &FinancialPeriod,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
     /// A customer's periods, oldest first (by end, then start).
-    async fn list_financial_periods(&self, customer_id: CustomerId) -> Result<Vec<FinancialPeriod>, StoreError>;
+    async fn list_financial_periods(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Vec<FinancialPeriod>, StoreError>;
 
     // Notifications.
     /// Inserts unless the user already has one with this subject; true when inserted.
-    async fn insert_notification_once(&self, notification: &Notification) -> Result<bool, StoreError>;
+    async fn insert_notification_once(
+        &self,
+        notification: &Notification,
+    ) -> Result<bool, StoreError>;
     /// Newest first.
-    async fn list_notifications(&self, user_id: UserId, unread_only: bool, page: &PageRequest) -> Result<Page<Notification>, StoreError>;
+    async fn list_notifications(
+        &self,
+        user_id: UserId,
+        unread_only: bool,
+        page: &PageRequest,
+    ) -> Result<Page<Notification>, StoreError>;
     /// `NotFound` unless the notification is the user's.
-    async fn mark_notification_read(&self, id: Uuid, user_id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn mark_notification_read(
+        &self,
+        id: Uuid,
+        user_id: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     // Idempotency keys, per user.
     async fn find_idempotent_response(

@@ -57,9 +57,17 @@ impl App {
     /// Who decides for `user`: the manager of their team; without one (or
     /// when the user is that manager), an administrator.
     pub(crate) async fn manager_of(&self, user: UserId) -> AppResult<UserId> {
-        let user = self.store.get_user(user).await.map_err(AppError::store("user"))?;
+        let user = self
+            .store
+            .get_user(user)
+            .await
+            .map_err(AppError::store("user"))?;
         if let Some(team) = user.team_id {
-            let team = self.store.get_team(team).await.map_err(AppError::store("team"))?;
+            let team = self
+                .store
+                .get_team(team)
+                .await
+                .map_err(AppError::store("team"))?;
             if let Some(manager) = team.manager_id.filter(|m| *m != user.id) {
                 return Ok(manager);
             }
@@ -76,10 +84,17 @@ impl App {
     pub(crate) async fn admins(&self) -> AppResult<Vec<UserId>> {
         let users = self
             .store
-            .list_users(&crate::ports::PageRequest::first(crate::ports::PageRequest::MAX_LIMIT))
+            .list_users(&crate::ports::PageRequest::first(
+                crate::ports::PageRequest::MAX_LIMIT,
+            ))
             .await
             .map_err(AppError::store("user"))?;
-        Ok(users.items.iter().filter(|u| u.role == tuoke_core::Role::Admin && u.active).map(|u| u.id).collect())
+        Ok(users
+            .items
+            .iter()
+            .filter(|u| u.role == tuoke_core::Role::Admin && u.active)
+            .map(|u| u.id)
+            .collect())
     }
 
     /// The response stored for this actor's idempotency key, if any.

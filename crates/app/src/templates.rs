@@ -11,7 +11,7 @@ use tuoke_core::process::template::TemplateError;
 use tuoke_core::process::{ProcessTemplate, parse_process_template};
 
 use crate::error::{AppError, AppResult};
-use crate::ports::{Store, StoredTemplate, StoreError};
+use crate::ports::{Store, StoreError, StoredTemplate};
 use crate::{Actor, App};
 
 /// What differs between the kinds of templates: how they parse and where
@@ -25,9 +25,19 @@ pub trait TemplateKind: Send + Sync + Sized + 'static {
     fn key(&self) -> &str;
     fn builtins() -> &'static [(&'static str, &'static str)];
     fn cache(app: &App) -> &Parsed<Self>;
-    fn find(store: &dyn Store, key: &str, version: Option<i64>) -> impl Future<Output = Result<Option<StoredTemplate>, StoreError>> + Send;
-    fn insert(store: &dyn Store, stored: &StoredTemplate, audit: &tuoke_core::AuditEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn list(store: &dyn Store) -> impl Future<Output = Result<Vec<StoredTemplate>, StoreError>> + Send;
+    fn find(
+        store: &dyn Store,
+        key: &str,
+        version: Option<i64>,
+    ) -> impl Future<Output = Result<Option<StoredTemplate>, StoreError>> + Send;
+    fn insert(
+        store: &dyn Store,
+        stored: &StoredTemplate,
+        audit: &tuoke_core::AuditEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn list(
+        store: &dyn Store,
+    ) -> impl Future<Output = Result<Vec<StoredTemplate>, StoreError>> + Send;
 }
 
 impl TemplateKind for ProcessTemplate {
@@ -45,10 +55,18 @@ impl TemplateKind for ProcessTemplate {
     fn cache(app: &App) -> &Parsed<Self> {
         &app.templates.processes
     }
-    async fn find(store: &dyn Store, key: &str, version: Option<i64>) -> Result<Option<StoredTemplate>, StoreError> {
+    async fn find(
+        store: &dyn Store,
+        key: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredTemplate>, StoreError> {
         store.find_process_template(key, version).await
     }
-    async fn insert(store: &dyn Store, stored: &StoredTemplate, audit: &tuoke_core::AuditEntry) -> Result<(), StoreError> {
+    async fn insert(
+        store: &dyn Store,
+        stored: &StoredTemplate,
+        audit: &tuoke_core::AuditEntry,
+    ) -> Result<(), StoreError> {
         store.insert_process_template(stored, audit).await
     }
     async fn list(store: &dyn Store) -> Result<Vec<StoredTemplate>, StoreError> {
@@ -71,10 +89,18 @@ impl TemplateKind for FormTemplate {
     fn cache(app: &App) -> &Parsed<Self> {
         &app.templates.forms
     }
-    async fn find(store: &dyn Store, key: &str, version: Option<i64>) -> Result<Option<StoredTemplate>, StoreError> {
+    async fn find(
+        store: &dyn Store,
+        key: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredTemplate>, StoreError> {
         store.find_form_template(key, version).await
     }
-    async fn insert(store: &dyn Store, stored: &StoredTemplate, audit: &tuoke_core::AuditEntry) -> Result<(), StoreError> {
+    async fn insert(
+        store: &dyn Store,
+        stored: &StoredTemplate,
+        audit: &tuoke_core::AuditEntry,
+    ) -> Result<(), StoreError> {
         store.insert_form_template(stored, audit).await
     }
     async fn list(store: &dyn Store) -> Result<Vec<StoredTemplate>, StoreError> {
@@ -89,13 +115,19 @@ pub struct Parsed<T> {
 
 impl<T> Default for Parsed<T> {
     fn default() -> Self {
-        Self { map: RwLock::default() }
+        Self {
+            map: RwLock::default(),
+        }
     }
 }
 
 impl<T> Parsed<T> {
     fn get(&self, stored: &StoredTemplate) -> Option<Arc<T>> {
-        self.map.read().ok()?.get(&(stored.key.clone(), stored.version)).cloned()
+        self.map
+            .read()
+            .ok()?
+            .get(&(stored.key.clone(), stored.version))
+            .cloned()
     }
 
     fn put(&self, stored: &StoredTemplate, parsed: Arc<T>) {
@@ -144,27 +176,58 @@ impl App {
             let template = T::parse(source).map_err(|errors| {
                 AppError::Internal(format!(
                     "built-in template {file} is invalid: {}",
-                    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ))
             })?;
             let key = template.key().to_owned();
-            let newest = T::find(&*self.store, &key, None).await.map_err(AppError::store(T::ENTITY))?;
+            let newest = T::find(&*self.store, &key, None)
+                .await
+                .map_err(AppError::store(T::ENTITY))?;
             let version = match &newest {
                 None => 1,
                 Some(s) if s.builtin && s.source != *source => s.version + 1,
                 Some(_) => continue,
             };
-            self.save_template::<T>(None, key.clone(), version, (*source).to_owned(), true).await?;
+            self.save_template::<T>(None, key.clone(), version, (*source).to_owned(), true)
+                .await?;
             installed.push(key);
         }
         Ok(installed)
     }
 
-    async fn save_template<T: TemplateKind>(&self, actor: Option<&Actor>, key: String, version: i64, source: String, builtin: bool) -> AppResult<StoredTemplate> {
-        let stored = StoredTemplate { key, version, source, builtin, created_at: self.now(), created_by: actor.map(Actor::id) };
-        let summary = serde_json::json!({"key": stored.key, "version": stored.version, "builtin": builtin});
-        let audit = self.audit(actor, AuditAction::Create, T::ENTITY, format!("{}@{}", stored.key, stored.version), None, Some(&summary));
-        T::insert(&*self.store, &stored, &audit).await.map_err(AppError::store(T::ENTITY))?;
+    async fn save_template<T: TemplateKind>(
+        &self,
+        actor: Option<&Actor>,
+        key: String,
+        version: i64,
+        source: String,
+        builtin: bool,
+    ) -> AppResult<StoredTemplate> {
+        let stored = StoredTemplate {
+            key,
+            version,
+            source,
+            builtin,
+            created_at: self.now(),
+            created_by: actor.map(Actor::id),
+        };
+        let summary =
+            serde_json::json!({"key": stored.key, "version": stored.version, "builtin": builtin});
+        let audit = self.audit(
+            actor,
+            AuditAction::Create,
+            T::ENTITY,
+            format!("{}@{}", stored.key, stored.version),
+            None,
+            Some(&summary),
+        );
+        T::insert(&*self.store, &stored, &audit)
+            .await
+            .map_err(AppError::store(T::ENTITY))?;
         Ok(stored)
     }
 
@@ -176,29 +239,45 @@ impl App {
     /// Checks a template file of either kind: a file with `[[stages]]` is a
     /// process, one with `[[sections]]` a form.
     pub fn check_template(source: &str) -> AppResult<CheckedTemplate> {
-        let is_form = source.lines().any(|l| l.trim_start().starts_with("[[sections"));
+        let is_form = source
+            .lines()
+            .any(|l| l.trim_start().starts_with("[[sections"));
         if is_form {
-            parse_form_template(source).map(CheckedTemplate::Form).map_err(AppError::TemplateInvalid)
+            parse_form_template(source)
+                .map(CheckedTemplate::Form)
+                .map_err(AppError::TemplateInvalid)
         } else {
             Self::check_process_template(source).map(CheckedTemplate::Process)
         }
     }
 
     /// An administrator adds a template, or the next version of one.
-    pub async fn add_template<T: TemplateKind>(&self, actor: &Actor, source: &str) -> AppResult<TemplateVersion<T>> {
+    pub async fn add_template<T: TemplateKind>(
+        &self,
+        actor: &Actor,
+        source: &str,
+    ) -> AppResult<TemplateVersion<T>> {
         actor.require_admin()?;
         let template = T::parse(source).map_err(AppError::TemplateInvalid)?;
         let key = template.key().to_owned();
-        let newest = T::find(&*self.store, &key, None).await.map_err(AppError::store(T::ENTITY))?;
+        let newest = T::find(&*self.store, &key, None)
+            .await
+            .map_err(AppError::store(T::ENTITY))?;
         let version = newest.map_or(1, |s| s.version + 1);
-        let stored = self.save_template::<T>(Some(actor), key, version, source.to_owned(), false).await?;
+        let stored = self
+            .save_template::<T>(Some(actor), key, version, source.to_owned(), false)
+            .await?;
         let template = Arc::new(template);
         T::cache(self).put(&stored, template.clone());
         Ok(TemplateVersion { stored, template })
     }
 
     /// A template version (the newest when `version` is `None`).
-    pub async fn template<T: TemplateKind>(&self, key: &str, version: Option<i64>) -> AppResult<TemplateVersion<T>> {
+    pub async fn template<T: TemplateKind>(
+        &self,
+        key: &str,
+        version: Option<i64>,
+    ) -> AppResult<TemplateVersion<T>> {
         let stored = T::find(&*self.store, key, version)
             .await
             .map_err(AppError::store(T::ENTITY))?
@@ -207,7 +286,10 @@ impl App {
             Some(t) => t,
             None => {
                 let t = Arc::new(T::parse(&stored.source).map_err(|e| {
-                    AppError::Internal(format!("stored template {}@{} no longer parses: {e:?}", stored.key, stored.version))
+                    AppError::Internal(format!(
+                        "stored template {}@{} no longer parses: {e:?}",
+                        stored.key, stored.version
+                    ))
                 })?);
                 T::cache(self).put(&stored, t.clone());
                 t
@@ -217,8 +299,13 @@ impl App {
     }
 
     /// The newest version of every template of a kind.
-    pub async fn list_templates<T: TemplateKind>(&self, _actor: &Actor) -> AppResult<Vec<TemplateVersion<T>>> {
-        let stored = T::list(&*self.store).await.map_err(AppError::store(T::ENTITY))?;
+    pub async fn list_templates<T: TemplateKind>(
+        &self,
+        _actor: &Actor,
+    ) -> AppResult<Vec<TemplateVersion<T>>> {
+        let stored = T::list(&*self.store)
+            .await
+            .map_err(AppError::store(T::ENTITY))?;
         let mut out = Vec::with_capacity(stored.len());
         for s in stored {
             out.push(self.template::<T>(&s.key, Some(s.version)).await?);
@@ -227,7 +314,11 @@ impl App {
     }
 
     /// A process template version (the newest when `version` is `None`).
-    pub async fn process_template(&self, key: &str, version: Option<i64>) -> AppResult<TemplateVersion<ProcessTemplate>> {
+    pub async fn process_template(
+        &self,
+        key: &str,
+        version: Option<i64>,
+    ) -> AppResult<TemplateVersion<ProcessTemplate>> {
         self.template::<ProcessTemplate>(key, version).await
     }
 }

@@ -51,7 +51,11 @@ domain_enum! {
 /// SPEC decision 2: any red flag on the risky-company check (危险企业的判断查核表)
 /// caps the credit grade at B.
 pub fn cap_by_risk_check(grade: CreditGrade, risk_check_has_red_flags: bool) -> CreditGrade {
-    if risk_check_has_red_flags { grade.max(CreditGrade::B) } else { grade }
+    if risk_check_has_red_flags {
+        grade.max(CreditGrade::B)
+    } else {
+        grade
+    }
 }
 
 /// The key of the risky-company check form whose red flags cap the grade.
@@ -73,15 +77,37 @@ pub struct CreditProfile {
 impl CreditProfile {
     /// The profile of a customer nobody has rated yet.
     pub fn empty(customer_id: CustomerId, now: DateTime<Utc>) -> CreditProfile {
-        CreditProfile { customer_id, grade: None, limit: None, payment_terms_days: None, proposed_grade: None, version: 0, updated_at: now }
+        CreditProfile {
+            customer_id,
+            grade: None,
+            limit: None,
+            payment_terms_days: None,
+            proposed_grade: None,
+            version: 0,
+            updated_at: now,
+        }
     }
 
     /// New limit and payment terms (the grade changes only through a request).
-    pub fn with_terms(&self, limit: Option<Money>, payment_terms_days: Option<u32>, now: DateTime<Utc>) -> Result<CreditProfile, ValidationErrors> {
+    pub fn with_terms(
+        &self,
+        limit: Option<Money>,
+        payment_terms_days: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<CreditProfile, ValidationErrors> {
         if payment_terms_days.is_some_and(|d| d > 365) {
-            return Err(ValidationErrors::single("payment_terms_days", "out_of_range", "must be at most 365 days"));
+            return Err(ValidationErrors::single(
+                "payment_terms_days",
+                "out_of_range",
+                "must be at most 365 days",
+            ));
         }
-        Ok(CreditProfile { limit, payment_terms_days, updated_at: now, ..self.clone() })
+        Ok(CreditProfile {
+            limit,
+            payment_terms_days,
+            updated_at: now,
+            ..self.clone()
+        })
     }
 }
 
@@ -120,7 +146,10 @@ pub enum CreditChangeError {
 impl CreditChange {
     /// A request raised when a rating's grade differs from the current one;
     /// due for submission 2 working days after the trigger.
-    #[expect(clippy::too_many_arguments, reason = "every part of a new request is distinct")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "every part of a new request is distinct"
+    )]
     pub fn raise(
         id: Uuid,
         customer_id: CustomerId,
@@ -141,7 +170,11 @@ impl CreditChange {
             status: CreditChangeStatus::Draft,
             raised_by,
             triggered_at: now,
-            submit_due_at: calendar.add_working_days(now, SUBMIT_WITHIN_WORKING_DAYS, china_offset()),
+            submit_due_at: calendar.add_working_days(
+                now,
+                SUBMIT_WITHIN_WORKING_DAYS,
+                china_offset(),
+            ),
             submitted_by: None,
             submitted_at: None,
             verifier_id: None,
@@ -154,34 +187,72 @@ impl CreditChange {
 
     /// Submits the request to its verifier; due for verification 3 working
     /// days after submission.
-    pub fn submit(&self, by: UserId, verifier: UserId, reason: Option<&str>, now: DateTime<Utc>, calendar: &WorkCalendar) -> Result<CreditChange, CreditChangeError> {
+    pub fn submit(
+        &self,
+        by: UserId,
+        verifier: UserId,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+        calendar: &WorkCalendar,
+    ) -> Result<CreditChange, CreditChangeError> {
         if self.status != CreditChangeStatus::Draft {
-            return Err(CreditChangeError::WrongStatus(self.status, "only a request to submit can be submitted"));
+            return Err(CreditChangeError::WrongStatus(
+                self.status,
+                "only a request to submit can be submitted",
+            ));
         }
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).or_else(|| self.reason.clone());
+        let reason = reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .or_else(|| self.reason.clone());
         Ok(CreditChange {
             status: CreditChangeStatus::Submitted,
             reason,
             submitted_by: Some(by),
             submitted_at: Some(now),
             verifier_id: Some(verifier),
-            verify_due_at: Some(calendar.add_working_days(now, VERIFY_WITHIN_WORKING_DAYS, china_offset())),
+            verify_due_at: Some(calendar.add_working_days(
+                now,
+                VERIFY_WITHIN_WORKING_DAYS,
+                china_offset(),
+            )),
             ..self.clone()
         })
     }
 
     /// The verifier approves or rejects with a review opinion (审查意见); a
     /// rejection needs one.
-    pub fn decide(&self, approve: bool, opinion: Option<&str>, now: DateTime<Utc>) -> Result<CreditChange, CreditChangeError> {
+    pub fn decide(
+        &self,
+        approve: bool,
+        opinion: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<CreditChange, CreditChangeError> {
         if self.status != CreditChangeStatus::Submitted {
-            return Err(CreditChangeError::WrongStatus(self.status, "only a submitted request can be verified"));
+            return Err(CreditChangeError::WrongStatus(
+                self.status,
+                "only a submitted request can be verified",
+            ));
         }
-        let opinion = opinion.map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned);
+        let opinion = opinion
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned);
         if !approve && opinion.is_none() {
-            return Err(ValidationErrors::single("review_opinion", "required", "say why the change is rejected").into());
+            return Err(ValidationErrors::single(
+                "review_opinion",
+                "required",
+                "say why the change is rejected",
+            )
+            .into());
         }
         Ok(CreditChange {
-            status: if approve { CreditChangeStatus::Approved } else { CreditChangeStatus::Rejected },
+            status: if approve {
+                CreditChangeStatus::Approved
+            } else {
+                CreditChangeStatus::Rejected
+            },
             review_opinion: opinion,
             decided_at: Some(now),
             ..self.clone()
@@ -192,13 +263,18 @@ impl CreditChange {
     pub fn breach(&self, now: DateTime<Utc>) -> Option<CreditDeadline> {
         match self.status {
             CreditChangeStatus::Draft if now > self.submit_due_at => Some(CreditDeadline::Submit),
-            CreditChangeStatus::Submitted if self.verify_due_at.is_some_and(|due| now > due) => Some(CreditDeadline::Verify),
+            CreditChangeStatus::Submitted if self.verify_due_at.is_some_and(|due| now > due) => {
+                Some(CreditDeadline::Verify)
+            }
             _ => None,
         }
     }
 
     pub fn is_open(&self) -> bool {
-        matches!(self.status, CreditChangeStatus::Draft | CreditChangeStatus::Submitted)
+        matches!(
+            self.status,
+            CreditChangeStatus::Draft | CreditChangeStatus::Submitted
+        )
     }
 }
 
@@ -221,33 +297,64 @@ mod tests {
     }
 
     fn raised() -> CreditChange {
-        CreditChange::raise(Uuid::from_u128(1), CustomerId::from_uuid(Uuid::from_u128(2)), Some(CreditGrade::A), CreditGrade::B, None, uid(3), thursday(), &calendar())
+        CreditChange::raise(
+            Uuid::from_u128(1),
+            CustomerId::from_uuid(Uuid::from_u128(2)),
+            Some(CreditGrade::A),
+            CreditGrade::B,
+            None,
+            uid(3),
+            thursday(),
+            &calendar(),
+        )
     }
 
     #[test]
     fn a_change_is_due_two_working_days_after_its_trigger() {
         // Thursday + 2 working days = Monday 30 Nov, end of day in China.
         let r = raised();
-        assert_eq!(r.submit_due_at, Utc.with_ymd_and_hms(2026, 11, 30, 15, 59, 59).unwrap());
+        assert_eq!(
+            r.submit_due_at,
+            Utc.with_ymd_and_hms(2026, 11, 30, 15, 59, 59).unwrap()
+        );
         assert_eq!(r.breach(r.submit_due_at), None);
-        assert_eq!(r.breach(r.submit_due_at + chrono::Duration::seconds(1)), Some(CreditDeadline::Submit));
+        assert_eq!(
+            r.breach(r.submit_due_at + chrono::Duration::seconds(1)),
+            Some(CreditDeadline::Submit)
+        );
     }
 
     #[test]
     fn verification_is_due_three_working_days_after_submission() {
         // Submitted Monday 30 Nov → Thursday 3 Dec.
         let at = Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap();
-        let s = raised().submit(uid(3), uid(4), Some("评分下降"), at, &calendar()).unwrap();
+        let s = raised()
+            .submit(uid(3), uid(4), Some("评分下降"), at, &calendar())
+            .unwrap();
         assert_eq!(s.status, CreditChangeStatus::Submitted);
-        assert_eq!(s.verify_due_at, Some(Utc.with_ymd_and_hms(2026, 12, 3, 15, 59, 59).unwrap()));
-        assert_eq!(s.breach(Utc.with_ymd_and_hms(2026, 12, 4, 1, 0, 0).unwrap()), Some(CreditDeadline::Verify));
-        assert!(matches!(s.submit(uid(3), uid(4), None, at, &calendar()), Err(CreditChangeError::WrongStatus(..))));
+        assert_eq!(
+            s.verify_due_at,
+            Some(Utc.with_ymd_and_hms(2026, 12, 3, 15, 59, 59).unwrap())
+        );
+        assert_eq!(
+            s.breach(Utc.with_ymd_and_hms(2026, 12, 4, 1, 0, 0).unwrap()),
+            Some(CreditDeadline::Verify)
+        );
+        assert!(matches!(
+            s.submit(uid(3), uid(4), None, at, &calendar()),
+            Err(CreditChangeError::WrongStatus(..))
+        ));
     }
 
     #[test]
     fn a_rejection_needs_a_review_opinion_and_a_decided_request_misses_nothing() {
-        let s = raised().submit(uid(3), uid(4), None, thursday(), &calendar()).unwrap();
-        assert!(matches!(s.decide(false, Some(" "), thursday()), Err(CreditChangeError::Invalid(_))));
+        let s = raised()
+            .submit(uid(3), uid(4), None, thursday(), &calendar())
+            .unwrap();
+        assert!(matches!(
+            s.decide(false, Some(" "), thursday()),
+            Err(CreditChangeError::Invalid(_))
+        ));
         let d = s.decide(true, Some("情况属实"), thursday()).unwrap();
         assert_eq!(d.status, CreditChangeStatus::Approved);
         assert_eq!(d.breach(thursday() + chrono::Duration::days(30)), None);

@@ -97,7 +97,11 @@ impl FinancialPeriod {
     ) -> Result<FinancialPeriod, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         if period_end < period_start {
-            errors.add("period_end", "out_of_range", "must not be before period_start");
+            errors.add(
+                "period_end",
+                "out_of_range",
+                "must not be before period_start",
+            );
         }
         for f in Figure::ALL {
             let Some(v) = figures.get(*f) else { continue };
@@ -111,7 +115,15 @@ impl FinancialPeriod {
                 errors.add(f.code(), "out_of_range", "is too large");
             }
         }
-        errors.finish(FinancialPeriod { id, customer_id, period_start, period_end, figures, created_by, created_at: now })
+        errors.finish(FinancialPeriod {
+            id,
+            customer_id,
+            period_start,
+            period_end,
+            figures,
+            created_by,
+            created_at: now,
+        })
     }
 
     /// Days in the period, both ends included.
@@ -121,7 +133,10 @@ impl FinancialPeriod {
 
     /// Every indicator of this period.
     pub fn indicators(&self) -> Vec<IndicatorValue> {
-        Indicator::ALL.iter().map(|i| compute(*i, &self.figures, self.days())).collect()
+        Indicator::ALL
+            .iter()
+            .map(|i| compute(*i, &self.figures, self.days()))
+            .collect()
     }
 }
 
@@ -145,15 +160,27 @@ fn compute(indicator: Indicator, f: &Figures, days: i64) -> IndicatorValue {
     use Figure::*;
     let (numerator, denominator, scale): (Vec<Figure>, Figure, Decimal) = match indicator {
         Indicator::CurrentRatio => (vec![CurrentAssets], CurrentLiabilities, Decimal::ONE),
-        Indicator::QuickRatio => (vec![CurrentAssets, Inventory], CurrentLiabilities, Decimal::ONE),
+        Indicator::QuickRatio => (
+            vec![CurrentAssets, Inventory],
+            CurrentLiabilities,
+            Decimal::ONE,
+        ),
         Indicator::NetProfitMargin => (vec![NetProfit], Revenue, Decimal::ONE_HUNDRED),
         Indicator::ReturnOnAssets => (vec![NetProfit], TotalAssets, Decimal::ONE_HUNDRED),
         Indicator::ReceivableDays => (vec![AccountsReceivable], Revenue, Decimal::from(days)),
         Indicator::InventoryDays => (vec![Inventory], CostOfGoodsSold, Decimal::from(days)),
     };
-    let missing: Vec<Figure> =
-        numerator.iter().chain(std::iter::once(&denominator)).copied().filter(|x| f.get(*x).is_none()).collect();
-    let none = |unavailable| IndicatorValue { indicator, value: None, unavailable: Some(unavailable) };
+    let missing: Vec<Figure> = numerator
+        .iter()
+        .chain(std::iter::once(&denominator))
+        .copied()
+        .filter(|x| f.get(*x).is_none())
+        .collect();
+    let none = |unavailable| IndicatorValue {
+        indicator,
+        value: None,
+        unavailable: Some(unavailable),
+    };
     if !missing.is_empty() {
         return none(Unavailable::Missing { figures: missing });
     }
@@ -165,10 +192,18 @@ fn compute(indicator: Indicator, f: &Figures, days: i64) -> IndicatorValue {
     };
     let bottom = f.get(denominator).unwrap_or_default();
     if bottom.is_zero() {
-        return none(Unavailable::ZeroDenominator { figure: denominator });
+        return none(Unavailable::ZeroDenominator {
+            figure: denominator,
+        });
     }
-    let value = (top / bottom * scale).round_dp(2);
-    IndicatorValue { indicator, value: Some(value), unavailable: None }
+    // Two decimals, always: 1.40 reads as a ratio, 1.4 does not.
+    let mut value = (top / bottom * scale).round_dp(2);
+    value.rescale(2);
+    IndicatorValue {
+        indicator,
+        value: Some(value),
+        unavailable: None,
+    }
 }
 
 /// One indicator across periods, oldest first, with the change from the
@@ -188,13 +223,19 @@ pub fn trend(periods: &[FinancialPeriod]) -> Vec<IndicatorTrend> {
     Indicator::ALL
         .iter()
         .map(|i| {
-            let points: Vec<(NaiveDate, Option<Decimal>)> =
-                sorted.iter().map(|p| (p.period_end, compute(*i, &p.figures, p.days()).value)).collect();
+            let points: Vec<(NaiveDate, Option<Decimal>)> = sorted
+                .iter()
+                .map(|p| (p.period_end, compute(*i, &p.figures, p.days()).value))
+                .collect();
             let change = match points.as_slice() {
                 [.., (_, Some(prev)), (_, Some(last))] => Some(*last - *prev),
                 _ => None,
             };
-            IndicatorTrend { indicator: *i, points, change }
+            IndicatorTrend {
+                indicator: *i,
+                points,
+                change,
+            }
         })
         .collect()
 }
@@ -214,8 +255,16 @@ mod tests {
 
     fn period(start: NaiveDate, end: NaiveDate, figures: Figures) -> FinancialPeriod {
         let ids = |n| Uuid::from_u128(n);
-        FinancialPeriod::new(ids(1), CustomerId::from_uuid(ids(2)), start, end, figures, UserId::from_uuid(ids(3)), Utc::now())
-            .unwrap()
+        FinancialPeriod::new(
+            ids(1),
+            CustomerId::from_uuid(ids(2)),
+            start,
+            end,
+            figures,
+            UserId::from_uuid(ids(3)),
+            Utc::now(),
+        )
+        .unwrap()
     }
 
     fn full() -> Figures {
@@ -232,7 +281,10 @@ mod tests {
     }
 
     fn value(p: &FinancialPeriod, i: Indicator) -> IndicatorValue {
-        p.indicators().into_iter().find(|v| v.indicator == i).unwrap()
+        p.indicators()
+            .into_iter()
+            .find(|v| v.indicator == i)
+            .unwrap()
     }
 
     /// Worked by hand for the year 2025 (365 days):
@@ -258,42 +310,82 @@ mod tests {
 
     #[test]
     fn a_missing_figure_and_a_zero_denominator_say_so() {
-        let figures = Figures { current_liabilities: None, revenue: Some(Decimal::ZERO), ..full() };
+        let figures = Figures {
+            current_liabilities: None,
+            revenue: Some(Decimal::ZERO),
+            ..full()
+        };
         let p = period(date(2025, 1, 1), date(2025, 6, 30), figures);
         assert_eq!(
             value(&p, Indicator::CurrentRatio).unavailable,
-            Some(Unavailable::Missing { figures: vec![Figure::CurrentLiabilities] })
+            Some(Unavailable::Missing {
+                figures: vec![Figure::CurrentLiabilities]
+            })
         );
         assert_eq!(
             value(&p, Indicator::NetProfitMargin).unavailable,
-            Some(Unavailable::ZeroDenominator { figure: Figure::Revenue })
+            Some(Unavailable::ZeroDenominator {
+                figure: Figure::Revenue
+            })
         );
         assert_eq!(value(&p, Indicator::ReturnOnAssets).value, Some(d("7.5")));
     }
 
     #[test]
     fn a_loss_gives_a_negative_margin() {
-        let p = period(date(2025, 1, 1), date(2025, 12, 31), Figures { net_profit: Some(d("-240000")), ..full() });
+        let p = period(
+            date(2025, 1, 1),
+            date(2025, 12, 31),
+            Figures {
+                net_profit: Some(d("-240000")),
+                ..full()
+            },
+        );
         assert_eq!(value(&p, Indicator::NetProfitMargin).value, Some(d("-2")));
     }
 
     #[test]
     fn bad_periods_and_figures_are_named() {
-        let figures = Figures { inventory: Some(d("-1")), revenue: Some(d("1.001")), ..full() };
+        let figures = Figures {
+            inventory: Some(d("-1")),
+            revenue: Some(d("1.001")),
+            ..full()
+        };
         let ids = Uuid::from_u128(1);
-        let err = FinancialPeriod::new(ids, CustomerId::from_uuid(ids), date(2025, 2, 1), date(2025, 1, 1), figures, UserId::from_uuid(ids), Utc::now())
-            .unwrap_err();
+        let err = FinancialPeriod::new(
+            ids,
+            CustomerId::from_uuid(ids),
+            date(2025, 2, 1),
+            date(2025, 1, 1),
+            figures,
+            UserId::from_uuid(ids),
+            Utc::now(),
+        )
+        .unwrap_err();
         let fields: Vec<_> = err.fields().collect();
         assert_eq!(fields, ["period_end", "revenue", "inventory"]);
     }
 
     #[test]
     fn the_trend_orders_periods_and_gives_the_latest_change() {
-        let older = period(date(2024, 1, 1), date(2024, 12, 31), Figures { current_assets: Some(d("2000000")), ..full() });
+        let older = period(
+            date(2024, 1, 1),
+            date(2024, 12, 31),
+            Figures {
+                current_assets: Some(d("2000000")),
+                ..full()
+            },
+        );
         let newer = period(date(2025, 1, 1), date(2025, 12, 31), full());
         let t = trend(&[newer, older]);
-        let current = t.iter().find(|t| t.indicator == Indicator::CurrentRatio).unwrap();
-        assert_eq!(current.points.iter().map(|p| p.1).collect::<Vec<_>>(), [Some(d("1.33")), Some(d("2"))]);
+        let current = t
+            .iter()
+            .find(|t| t.indicator == Indicator::CurrentRatio)
+            .unwrap();
+        assert_eq!(
+            current.points.iter().map(|p| p.1).collect::<Vec<_>>(),
+            [Some(d("1.33")), Some(d("2"))]
+        );
         assert_eq!(current.change, Some(d("0.67")));
     }
 }

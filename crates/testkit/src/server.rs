@@ -56,7 +56,11 @@ impl TestServer {
     pub async fn start(db: TestDb) -> TestServer {
         let store = Db::connect(&db.url).await.expect("the test database opens");
         let clock = Arc::new(TestClock::default());
-        let app = App::new(Arc::new(store), clock.clone(), Arc::new(tuoke_app::ports::UuidV7));
+        let app = App::new(
+            Arc::new(store),
+            clock.clone(),
+            Arc::new(tuoke_app::ports::UuidV7),
+        );
         app.install_builtin_templates()
             .await
             .expect("the built-in templates install");
@@ -84,6 +88,8 @@ impl TestServer {
         let server = TestServer {
             base,
             http,
+            app,
+            clock,
             shutdown: Some(tx),
             handle: Some(handle),
             _db: db,

@@ -7,17 +7,50 @@ use crate::process::template::TemplateError;
 
 /// Every built-in form template: (file name, TOML text).
 pub const FORM_TEMPLATES: &[(&str, &str)] = &[
-    ("prospect_qualification.toml", include_str!("../../templates/forms/prospect_qualification.toml")),
-    ("credit_standing.toml", include_str!("../../templates/forms/credit_standing.toml")),
-    ("market_penetration.toml", include_str!("../../templates/forms/market_penetration.toml")),
-    ("key_customer_promotion.toml", include_str!("../../templates/forms/key_customer_promotion.toml")),
-    ("problem_customer_check.toml", include_str!("../../templates/forms/problem_customer_check.toml")),
-    ("credit_investigation.toml", include_str!("../../templates/forms/credit_investigation.toml")),
-    ("credit_status_check.toml", include_str!("../../templates/forms/credit_status_check.toml")),
-    ("risky_company_check.toml", include_str!("../../templates/forms/risky_company_check.toml")),
-    ("influence_factors.toml", include_str!("../../templates/forms/influence_factors.toml")),
-    ("credit_grade_scoring.toml", include_str!("../../templates/forms/credit_grade_scoring.toml")),
-    ("new_product_review.toml", include_str!("../../templates/forms/new_product_review.toml")),
+    (
+        "prospect_qualification.toml",
+        include_str!("../../templates/forms/prospect_qualification.toml"),
+    ),
+    (
+        "credit_standing.toml",
+        include_str!("../../templates/forms/credit_standing.toml"),
+    ),
+    (
+        "market_penetration.toml",
+        include_str!("../../templates/forms/market_penetration.toml"),
+    ),
+    (
+        "key_customer_promotion.toml",
+        include_str!("../../templates/forms/key_customer_promotion.toml"),
+    ),
+    (
+        "problem_customer_check.toml",
+        include_str!("../../templates/forms/problem_customer_check.toml"),
+    ),
+    (
+        "credit_investigation.toml",
+        include_str!("../../templates/forms/credit_investigation.toml"),
+    ),
+    (
+        "credit_status_check.toml",
+        include_str!("../../templates/forms/credit_status_check.toml"),
+    ),
+    (
+        "risky_company_check.toml",
+        include_str!("../../templates/forms/risky_company_check.toml"),
+    ),
+    (
+        "influence_factors.toml",
+        include_str!("../../templates/forms/influence_factors.toml"),
+    ),
+    (
+        "credit_grade_scoring.toml",
+        include_str!("../../templates/forms/credit_grade_scoring.toml"),
+    ),
+    (
+        "new_product_review.toml",
+        include_str!("../../templates/forms/new_product_review.toml"),
+    ),
 ];
 
 /// Parses every built-in form; an error names the file and the line.
@@ -50,12 +83,23 @@ mod tests {
     #[test]
     fn every_builtin_form_parses_and_checks() {
         let forms = builtin_form_templates().unwrap_or_else(|(file, errors)| {
-            panic!("{file}: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+            panic!(
+                "{file}: {}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
         });
         let keys: BTreeSet<_> = forms.iter().map(FormTemplate::key).collect();
         assert_eq!(keys.len(), forms.len());
         for (f, (file, _)) in forms.iter().zip(FORM_TEMPLATES) {
-            assert_eq!(format!("{}.toml", f.key()), *file, "a built-in file is named after its key");
+            assert_eq!(
+                format!("{}.toml", f.key()),
+                *file,
+                "a built-in file is named after its key"
+            );
         }
     }
 
@@ -102,9 +146,15 @@ mod tests {
         let err = parse_answers(&f, raw.as_object().unwrap()).unwrap_err();
         let fields: BTreeSet<_> = err.fields().collect();
         for expected in [
-            "answers.years_in_business", "answers.nature", "answers.colour", "answers.current_ratio",
-            "answers.registered_capital", "answers.profitability", "answers.payment_record",
-            "answers.monthly_purchase", "answers.lawsuits",
+            "answers.years_in_business",
+            "answers.nature",
+            "answers.colour",
+            "answers.current_ratio",
+            "answers.registered_capital",
+            "answers.profitability",
+            "answers.payment_record",
+            "answers.monthly_purchase",
+            "answers.lawsuits",
         ] {
             assert!(fields.contains(expected), "{expected} not in {fields:?}");
         }

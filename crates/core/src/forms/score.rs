@@ -35,21 +35,32 @@ fn decimal(v: &Value) -> Option<Decimal> {
 
 /// Checks raw answers (item key → JSON value) against the form: every bad,
 /// unknown or missing answer is named as `answers.<item>`.
-pub fn parse_answers(form: &FormTemplate, raw: &serde_json::Map<String, Value>) -> Result<Answers, ValidationErrors> {
+pub fn parse_answers(
+    form: &FormTemplate,
+    raw: &serde_json::Map<String, Value>,
+) -> Result<Answers, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let mut answers = Answers::new();
     for key in raw.keys() {
         match form.item(key) {
-            None => errors.add(format!("answers.{key}"), "unknown", "this form has no such item"),
-            Some(i) if i.kind == ItemType::Computed => {
-                errors.add(format!("answers.{key}"), "computed", "this item is computed, not answered")
-            }
+            None => errors.add(
+                format!("answers.{key}"),
+                "unknown",
+                "this form has no such item",
+            ),
+            Some(i) if i.kind == ItemType::Computed => errors.add(
+                format!("answers.{key}"),
+                "computed",
+                "this item is computed, not answered",
+            ),
             Some(_) => {}
         }
     }
     for item in form.items().filter(|i| i.kind != ItemType::Computed) {
         let field = format!("answers.{}", item.key());
-        let value = raw.get(item.key()).filter(|v| !v.is_null() && *v != &Value::String(String::new()));
+        let value = raw
+            .get(item.key())
+            .filter(|v| !v.is_null() && *v != &Value::String(String::new()));
         let Some(value) = value else {
             if item.required {
                 errors.add(field, "required", "must be answered");
@@ -73,8 +84,15 @@ fn parse_one(item: &FormItem, value: &Value) -> Result<Answer, String> {
             if item.options.iter().any(|o| o.value.get_ref() == chosen) {
                 Ok(Answer::Choice(chosen.to_owned()))
             } else {
-                let values: Vec<_> = item.options.iter().map(|o| o.value.get_ref().as_str()).collect();
-                Err(format!("`{chosen}` is not an option; choose one of: {}", values.join(", ")))
+                let values: Vec<_> = item
+                    .options
+                    .iter()
+                    .map(|o| o.value.get_ref().as_str())
+                    .collect();
+                Err(format!(
+                    "`{chosen}` is not an option; choose one of: {}",
+                    values.join(", ")
+                ))
             }
         }
         ItemType::Number => {
@@ -84,7 +102,10 @@ fn parse_one(item: &FormItem, value: &Value) -> Result<Answer, String> {
             }
             Ok(Answer::Number(n))
         }
-        ItemType::Check => value.as_bool().map(Answer::Check).ok_or_else(|| "must be true (yes) or false (no)".to_owned()),
+        ItemType::Check => value
+            .as_bool()
+            .map(Answer::Check)
+            .ok_or_else(|| "must be true (yes) or false (no)".to_owned()),
         ItemType::Text => {
             let text = value.as_str().ok_or("must be text")?.trim();
             if text.chars().count() > 5000 {
@@ -146,39 +167,77 @@ fn item_score(item: &FormItem, answers: &Answers) -> ItemScore {
     let (value, points, red_flag) = match (item.kind, answer) {
         (ItemType::Choice, Some(Answer::Choice(v))) => {
             let option = item.options.iter().find(|o| o.value.get_ref() == v);
-            (None, option.map(|o| o.points), option.is_some_and(|o| o.red_flag))
+            (
+                None,
+                option.map(|o| o.points),
+                option.is_some_and(|o| o.red_flag),
+            )
         }
         (ItemType::Number, Some(Answer::Number(n))) => {
             let band = item.bands.iter().find(|b| b.contains(*n));
-            (None, band.map(|b| b.points), band.is_some_and(|b| b.red_flag))
+            (
+                None,
+                band.map(|b| b.points),
+                band.is_some_and(|b| b.red_flag),
+            )
         }
         (ItemType::Check, Some(Answer::Check(yes))) => {
-            let points = if *yes { item.yes_points } else { item.no_points };
+            let points = if *yes {
+                item.yes_points
+            } else {
+                item.no_points
+            };
             (None, points, item.red_flag_on == Some(*yes))
         }
         (ItemType::Computed, _) => {
-            let value = item.formula.as_ref().and_then(|f| computed_value(f, answers));
+            let value = item
+                .formula
+                .as_ref()
+                .and_then(|f| computed_value(f, answers));
             let band = value.and_then(|v| item.bands.iter().find(|b| b.contains(v)));
-            (value, band.map(|b| b.points), band.is_some_and(|b| b.red_flag))
+            (
+                value,
+                band.map(|b| b.points),
+                band.is_some_and(|b| b.red_flag),
+            )
         }
         _ => (None, None, false),
     };
     let points = points.filter(|_| item.scored());
-    ItemScore { item: item.key().to_owned(), value, points, weighted: points.map(|p| p * item.weight()), red_flag }
+    ItemScore {
+        item: item.key().to_owned(),
+        value,
+        points,
+        weighted: points.map(|p| p * item.weight()),
+        red_flag,
+    }
 }
 
 /// Scores checked answers.
 pub fn score(form: &FormTemplate, answers: &Answers) -> FormResult {
     let items: Vec<ItemScore> = form.items().map(|i| item_score(i, answers)).collect();
     let raw: Decimal = items.iter().filter_map(|i| i.weighted).sum();
-    let best: Decimal = form.items().filter(|i| i.scored()).map(|i| i.max_points() * i.weight()).sum();
+    let best: Decimal = form
+        .items()
+        .filter(|i| i.scored())
+        .map(|i| i.max_points() * i.weight())
+        .sum();
     let (score, max_score) = match form.max_score {
         Some(scale) if !best.is_zero() => ((raw / best * scale).round_dp(2), scale),
         _ => (raw.round_dp(2), best.round_dp(2)),
     };
-    let red_flags: Vec<String> = items.iter().filter(|i| i.red_flag).map(|i| i.item.clone()).collect();
+    let red_flags: Vec<String> = items
+        .iter()
+        .filter(|i| i.red_flag)
+        .map(|i| i.item.clone())
+        .collect();
     let order = form.grade_order();
-    let mut grade = form.grades.iter().find(|g| score >= g.min).or(form.grades.last()).map(|g| g.grade.get_ref().clone());
+    let mut grade = form
+        .grades
+        .iter()
+        .find(|g| score >= g.min)
+        .or(form.grades.last())
+        .map(|g| g.grade.get_ref().clone());
     let mut capped = false;
     if let (Some(cap), false) = (&form.red_flag_cap, red_flags.is_empty()) {
         let rank = |g: &str| order.iter().position(|o| o == g);
@@ -188,7 +247,14 @@ pub fn score(form: &FormTemplate, answers: &Answers) -> FormResult {
             capped = true;
         }
     }
-    FormResult { score, max_score, grade, capped, red_flags, items }
+    FormResult {
+        score,
+        max_score,
+        grade,
+        capped,
+        red_flags,
+        items,
+    }
 }
 
 #[cfg(test)]
@@ -256,7 +322,10 @@ options = [
 
     fn run(answers: serde_json::Value) -> FormResult {
         let f = form();
-        score(&f, &parse_answers(&f, answers.as_object().unwrap()).unwrap())
+        score(
+            &f,
+            &parse_answers(&f, answers.as_object().unwrap()).unwrap(),
+        )
     }
 
     fn d(s: &str) -> Decimal {
@@ -271,13 +340,21 @@ options = [
         let r = run(json!({"size": 20, "risk": false, "kind": "b"}));
         assert_eq!((r.score, r.grade.as_deref()), (d("75"), Some("mid")));
         // size 19.99 → 5 points: 25/40 = 62.5.
-        assert_eq!(run(json!({"size": "19.99", "risk": false, "kind": "b"})).score, d("62.5"));
+        assert_eq!(
+            run(json!({"size": "19.99", "risk": false, "kind": "b"})).score,
+            d("62.5")
+        );
     }
 
     #[test]
     fn a_score_exactly_on_a_grade_minimum_earns_that_grade() {
         // size 20 → 10; risk no → 10; kind a → 20: 40/40 = 100 → top.
-        assert_eq!(run(json!({"size": 20, "risk": false, "kind": "a"})).grade.as_deref(), Some("top"));
+        assert_eq!(
+            run(json!({"size": 20, "risk": false, "kind": "a"}))
+                .grade
+                .as_deref(),
+            Some("top")
+        );
         // size 10 → 5; risk no → 10; kind b → 10; 25/40 = 62.5 → mid. size 0 → 0; 20/40 = 50 → exactly mid.
         let r = run(json!({"size": 0, "risk": false, "kind": "b"}));
         assert_eq!((r.score, r.grade.as_deref()), (d("50"), Some("mid")));
@@ -289,19 +366,35 @@ options = [
     fn a_red_flag_caps_only_a_better_grade() {
         // size 20 → 10; risk yes → 0 and a red flag; kind a → 20: 30/40 = 75 → mid, already at the cap.
         let r = run(json!({"size": 20, "risk": true, "kind": "a"}));
-        assert_eq!((r.grade.as_deref(), r.capped, r.red_flags.clone()), (Some("mid"), false, vec!["risk".to_owned()]));
+        assert_eq!(
+            (r.grade.as_deref(), r.capped, r.red_flags.clone()),
+            (Some("mid"), false, vec!["risk".to_owned()])
+        );
         // Without the cap rule the same form would grade a perfect score top; with it, a flag drops top to mid.
         let mut f = form();
         f.sections[0].items[1].yes_points = Some(d("10"));
-        let answers = parse_answers(&f, json!({"size": 20, "risk": true, "kind": "a"}).as_object().unwrap()).unwrap();
+        let answers = parse_answers(
+            &f,
+            json!({"size": 20, "risk": true, "kind": "a"})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
         let r = score(&f, &answers);
-        assert_eq!((r.score, r.grade.as_deref(), r.capped), (d("100"), Some("mid"), true));
+        assert_eq!(
+            (r.score, r.grade.as_deref(), r.capped),
+            (d("100"), Some("mid"), true)
+        );
     }
 
     #[test]
     fn a_number_outside_every_band_and_a_missing_required_answer_are_named() {
         let f = form();
-        let err = parse_answers(&f, json!({"size": -1, "risk": "maybe"}).as_object().unwrap()).unwrap_err();
+        let err = parse_answers(
+            &f,
+            json!({"size": -1, "risk": "maybe"}).as_object().unwrap(),
+        )
+        .unwrap_err();
         let fields: Vec<_> = err.fields().collect();
         assert_eq!(fields, ["answers.size", "answers.risk"]);
         let err = parse_answers(&f, json!({}).as_object().unwrap()).unwrap_err();

@@ -129,7 +129,10 @@ impl FormItem {
         match self.kind {
             ItemType::Choice => best(&mut self.options.iter().map(|o| o.points)),
             ItemType::Number | ItemType::Computed => best(&mut self.bands.iter().map(|b| b.points)),
-            ItemType::Check => self.yes_points.unwrap_or_default().max(self.no_points.unwrap_or_default()),
+            ItemType::Check => self
+                .yes_points
+                .unwrap_or_default()
+                .max(self.no_points.unwrap_or_default()),
             ItemType::Text | ItemType::Date => Decimal::ZERO,
         }
     }
@@ -214,7 +217,10 @@ impl FormTemplate {
 
     /// The grades, best first.
     pub fn grade_order(&self) -> Vec<String> {
-        self.grades.iter().map(|g| g.grade.get_ref().clone()).collect()
+        self.grades
+            .iter()
+            .map(|g| g.grade.get_ref().clone())
+            .collect()
     }
 }
 
@@ -229,16 +235,26 @@ pub fn parse_form_template(src: &str) -> Result<FormTemplate, Vec<TemplateError>
         }
     };
     if !is_key(form.key()) {
-        p.at(&form.key, "the key must be lower-case letters, digits and '_', starting with a letter");
+        p.at(
+            &form.key,
+            "the key must be lower-case letters, digits and '_', starting with a letter",
+        );
     }
     if form.sections.iter().all(|s| s.items.is_empty()) {
         p.whole("a form needs at least one item ([[sections.items]])");
     }
     let mut keys = BTreeSet::new();
-    let numbers: BTreeSet<&str> = form.items().filter(|i| i.kind == ItemType::Number).map(FormItem::key).collect();
+    let numbers: BTreeSet<&str> = form
+        .items()
+        .filter(|i| i.kind == ItemType::Number)
+        .map(FormItem::key)
+        .collect();
     for section in &form.sections {
         if !is_key(section.key.get_ref()) {
-            p.at(&section.key, "a section key must be lower-case letters, digits and '_'");
+            p.at(
+                &section.key,
+                "a section key must be lower-case letters, digits and '_'",
+            );
         }
         for item in &section.items {
             check_item(&mut p, item, &numbers, &mut keys);
@@ -248,38 +264,68 @@ pub fn parse_form_template(src: &str) -> Result<FormTemplate, Vec<TemplateError>
     let mut last_min: Option<Decimal> = None;
     for g in &form.grades {
         if !grades.insert(g.grade.get_ref().as_str()) {
-            p.at(&g.grade, format!("the grade `{}` is listed twice", g.grade.get_ref()));
+            p.at(
+                &g.grade,
+                format!("the grade `{}` is listed twice", g.grade.get_ref()),
+            );
         }
         if last_min.is_some_and(|m| g.min >= m) {
-            p.at(&g.grade, "grades go from best to worst: each needs a lower minimum than the one before");
+            p.at(
+                &g.grade,
+                "grades go from best to worst: each needs a lower minimum than the one before",
+            );
         }
         last_min = Some(g.min);
     }
     if let Some(cap) = &form.red_flag_cap
         && !grades.contains(cap.cap.get_ref().as_str())
     {
-        p.at(&cap.cap, format!("the cap `{}` is not one of the grades", cap.cap.get_ref()));
+        p.at(
+            &cap.cap,
+            format!("the cap `{}` is not one of the grades", cap.cap.get_ref()),
+        );
     }
     for g in &form.effect_grades {
         if !grades.contains(g.as_str()) {
-            p.at(&form.key, format!("the effect grade `{g}` is not one of the grades"));
+            p.at(
+                &form.key,
+                format!("the effect grade `{g}` is not one of the grades"),
+            );
         }
     }
     if form.effect.is_some() && form.grades.is_empty() {
         p.at(&form.key, "a form with an effect needs grades");
     }
-    if p.errors.is_empty() { Ok(form) } else { Err(p.errors) }
+    if p.errors.is_empty() {
+        Ok(form)
+    } else {
+        Err(p.errors)
+    }
 }
 
-fn check_item<'a>(p: &mut Problems<'_>, item: &'a FormItem, numbers: &BTreeSet<&str>, keys: &mut BTreeSet<&'a str>) {
+fn check_item<'a>(
+    p: &mut Problems<'_>,
+    item: &'a FormItem,
+    numbers: &BTreeSet<&str>,
+    keys: &mut BTreeSet<&'a str>,
+) {
     if !is_key(item.key()) {
-        p.at(&item.key, "an item key must be lower-case letters, digits and '_', starting with a letter");
+        p.at(
+            &item.key,
+            "an item key must be lower-case letters, digits and '_', starting with a letter",
+        );
     }
     if !keys.insert(item.key()) {
-        p.at(&item.key, format!("the item key `{}` is used twice", item.key()));
+        p.at(
+            &item.key,
+            format!("the item key `{}` is used twice", item.key()),
+        );
     }
     if item.label.zh.trim().is_empty() || item.label.en.trim().is_empty() {
-        p.at(&item.key, "an item label needs both a Chinese (zh) and an English (en) text");
+        p.at(
+            &item.key,
+            "an item label needs both a Chinese (zh) and an English (en) text",
+        );
     }
     if item.weight.is_some_and(|w| w < Decimal::ZERO) {
         p.at(&item.key, "a weight cannot be negative");
@@ -292,7 +338,10 @@ fn check_item<'a>(p: &mut Problems<'_>, item: &'a FormItem, numbers: &BTreeSet<&
             let mut values = BTreeSet::new();
             for o in &item.options {
                 if !values.insert(o.value.get_ref().as_str()) {
-                    p.at(&o.value, format!("the option `{}` is listed twice", o.value.get_ref()));
+                    p.at(
+                        &o.value,
+                        format!("the option `{}` is listed twice", o.value.get_ref()),
+                    );
                 }
             }
         }
@@ -305,8 +354,13 @@ fn check_item<'a>(p: &mut Problems<'_>, item: &'a FormItem, numbers: &BTreeSet<&
             }
             if item.kind == ItemType::Computed {
                 match &item.formula {
-                    None => p.at(&item.key, "a computed item needs a formula: { sum = [...] } or { ratio = [a, b] }"),
-                    Some(Formula::Ratio(args)) if args.len() != 2 => p.at(&item.key, "a ratio takes exactly two items"),
+                    None => p.at(
+                        &item.key,
+                        "a computed item needs a formula: { sum = [...] } or { ratio = [a, b] }",
+                    ),
+                    Some(Formula::Ratio(args)) if args.len() != 2 => {
+                        p.at(&item.key, "a ratio takes exactly two items")
+                    }
                     Some(Formula::Sum(args) | Formula::Ratio(args)) => {
                         for a in args {
                             if !numbers.contains(a.as_str()) {
@@ -321,12 +375,19 @@ fn check_item<'a>(p: &mut Problems<'_>, item: &'a FormItem, numbers: &BTreeSet<&
     }
     let misplaced = (!item.options.is_empty() && item.kind != ItemType::Choice)
         || (!item.bands.is_empty() && !matches!(item.kind, ItemType::Number | ItemType::Computed))
-        || ((item.yes_points.is_some() || item.no_points.is_some() || item.red_flag_on.is_some()) && item.kind != ItemType::Check)
+        || ((item.yes_points.is_some() || item.no_points.is_some() || item.red_flag_on.is_some())
+            && item.kind != ItemType::Check)
         || (item.formula.is_some() && item.kind != ItemType::Computed);
     if misplaced {
-        p.at(&item.key, format!("this setting does not apply to a {} item", item.kind));
+        p.at(
+            &item.key,
+            format!("this setting does not apply to a {} item", item.kind),
+        );
     }
     if item.kind == ItemType::Computed && item.required {
-        p.at(&item.key, "a computed item is never answered, so it cannot be required");
+        p.at(
+            &item.key,
+            "a computed item is never answered, so it cannot be required",
+        );
     }
 }

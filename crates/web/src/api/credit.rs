@@ -97,10 +97,21 @@ fn change_view(c: CreditChange, now: DateTime<Utc>) -> CreditChangeView {
 /// A customer's credit grade, limit, payment terms and open change request.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/credit", tag = "credit", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = CreditView), (status = 404, body = Problem)))]
-pub async fn show_credit(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>) -> ApiResult<Response> {
-    let detail = state.app.get_credit(&actor, parse_id(&id, "customer")?).await?;
+pub async fn show_credit(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let detail = state
+        .app
+        .get_credit(&actor, parse_id(&id, "customer")?)
+        .await?;
     let version = detail.profile.version;
-    Ok(with_etag(StatusCode::OK, version, credit_view(detail, state.app.now())))
+    Ok(with_etag(
+        StatusCode::OK,
+        version,
+        credit_view(detail, state.app.now()),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -126,11 +137,27 @@ pub async fn update_credit(
 ) -> ApiResult<Response> {
     let limit = input
         .limit
-        .map(|l| Money::from_yuan(l).map_err(|e| ValidationErrors::single("limit", "invalid", e.to_string())))
+        .map(|l| {
+            Money::from_yuan(l)
+                .map_err(|e| ValidationErrors::single("limit", "invalid", e.to_string()))
+        })
         .transpose()?;
-    let detail = state.app.set_credit_terms(&actor, parse_id(&id, "customer")?, version, limit, input.payment_terms_days).await?;
+    let detail = state
+        .app
+        .set_credit_terms(
+            &actor,
+            parse_id(&id, "customer")?,
+            version,
+            limit,
+            input.payment_terms_days,
+        )
+        .await?;
     let version = detail.profile.version;
-    Ok(with_etag(StatusCode::OK, version, credit_view(detail, state.app.now())))
+    Ok(with_etag(
+        StatusCode::OK,
+        version,
+        credit_view(detail, state.app.now()),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -151,16 +178,35 @@ pub struct CreditChangeQuery {
 /// ones are flagged.
 #[utoipa::path(get, path = "/api/v1/credit-changes", tag = "credit", security(("bearer" = [])),
     params(CreditChangeQuery), responses((status = 200, body = ListOf<CreditChangeView>)))]
-pub async fn list_credit_changes(State(state): State<AppState>, Authed(actor): Authed, ApiQuery(q): ApiQuery<CreditChangeQuery>) -> ApiResult<Json<ListOf<CreditChangeView>>> {
+pub async fn list_credit_changes(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    ApiQuery(q): ApiQuery<CreditChangeQuery>,
+) -> ApiResult<Json<ListOf<CreditChangeView>>> {
     let now = state.app.now();
     let filter = CreditChangeFilter {
         visible: None,
-        customer_id: q.customer_id.as_deref().map(|c| parse_field_id(c, "customer_id")).transpose()?,
+        customer_id: q
+            .customer_id
+            .as_deref()
+            .map(|c| parse_field_id(c, "customer_id"))
+            .transpose()?,
         status: q.status,
         verifier_id: q.mine.unwrap_or(false).then_some(actor.id()),
         overdue_at: q.overdue.unwrap_or(false).then_some(now),
     };
-    let page = state.app.list_credit_changes(&actor, filter, &Paging { limit: q.limit, cursor: q.cursor }.request()).await?;
+    let page = state
+        .app
+        .list_credit_changes(
+            &actor,
+            filter,
+            &Paging {
+                limit: q.limit,
+                cursor: q.cursor,
+            }
+            .request(),
+        )
+        .await?;
     Ok(Json(ListOf::from_page(page, |c| change_view(c, now))))
 }
 
@@ -176,17 +222,35 @@ pub struct CreditChangeInput {
 /// customer's owner at once.
 #[utoipa::path(post, path = "/api/v1/credit-changes", tag = "credit", security(("bearer" = [])), request_body = CreditChangeInput,
     responses((status = 201, body = CreditChangeView), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn request_credit_change(State(state): State<AppState>, Authed(actor): Authed, ApiJson(input): ApiJson<CreditChangeInput>) -> ApiResult<Response> {
-    let change = state.app.request_credit_change(&actor, input.customer_id, input.to_grade, &input.reason).await?;
+pub async fn request_credit_change(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    ApiJson(input): ApiJson<CreditChangeInput>,
+) -> ApiResult<Response> {
+    let change = state
+        .app
+        .request_credit_change(&actor, input.customer_id, input.to_grade, &input.reason)
+        .await?;
     let location = format!("/api/v1/credit-changes/{}", change.id);
-    Ok(super::created(location, change.version, change_view(change, state.app.now())))
+    Ok(super::created(
+        location,
+        change.version,
+        change_view(change, state.app.now()),
+    ))
 }
 
 /// One credit-change request.
 #[utoipa::path(get, path = "/api/v1/credit-changes/{id}", tag = "credit", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = CreditChangeView), (status = 404, body = Problem)))]
-pub async fn show_credit_change(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>) -> ApiResult<Json<CreditChangeView>> {
-    let change = state.app.get_credit_change(&actor, parse_id(&id, "credit change")?).await?;
+pub async fn show_credit_change(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CreditChangeView>> {
+    let change = state
+        .app
+        .get_credit_change(&actor, parse_id(&id, "credit change")?)
+        .await?;
     Ok(Json(change_view(change, state.app.now())))
 }
 
@@ -200,9 +264,17 @@ pub struct SubmitInput {
 #[utoipa::path(post, path = "/api/v1/credit-changes/{id}/submit", tag = "credit", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = SubmitInput,
     responses((status = 200, body = CreditChangeView), (status = 409, body = Problem)))]
-pub async fn submit_credit_change(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>, input: Option<ApiJson<SubmitInput>>) -> ApiResult<Json<CreditChangeView>> {
+pub async fn submit_credit_change(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    input: Option<ApiJson<SubmitInput>>,
+) -> ApiResult<Json<CreditChangeView>> {
     let reason = input.and_then(|ApiJson(i)| i.reason);
-    let change = state.app.submit_credit_change(&actor, parse_id(&id, "credit change")?, reason.as_deref()).await?;
+    let change = state
+        .app
+        .submit_credit_change(&actor, parse_id(&id, "credit change")?, reason.as_deref())
+        .await?;
     Ok(Json(change_view(change, state.app.now())))
 }
 
@@ -213,8 +285,22 @@ pub struct ReviewInput {
     pub review_opinion: Option<String>,
 }
 
-async fn decide(state: AppState, actor: tuoke_app::Actor, id: String, approve: bool, opinion: Option<String>) -> ApiResult<Json<CreditChangeView>> {
-    let change = state.app.decide_credit_change(&actor, parse_id(&id, "credit change")?, approve, opinion.as_deref()).await?;
+async fn decide(
+    state: AppState,
+    actor: tuoke_app::Actor,
+    id: String,
+    approve: bool,
+    opinion: Option<String>,
+) -> ApiResult<Json<CreditChangeView>> {
+    let change = state
+        .app
+        .decide_credit_change(
+            &actor,
+            parse_id(&id, "credit change")?,
+            approve,
+            opinion.as_deref(),
+        )
+        .await?;
     Ok(Json(change_view(change, state.app.now())))
 }
 
@@ -223,15 +309,32 @@ async fn decide(state: AppState, actor: tuoke_app::Actor, id: String, approve: b
 #[utoipa::path(post, path = "/api/v1/credit-changes/{id}/approve", tag = "credit", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = ReviewInput,
     responses((status = 200, body = CreditChangeView), (status = 403, body = Problem), (status = 409, body = Problem)))]
-pub async fn approve_credit_change(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>, input: Option<ApiJson<ReviewInput>>) -> ApiResult<Json<CreditChangeView>> {
-    decide(state, actor, id, true, input.and_then(|ApiJson(i)| i.review_opinion)).await
+pub async fn approve_credit_change(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    input: Option<ApiJson<ReviewInput>>,
+) -> ApiResult<Json<CreditChangeView>> {
+    decide(
+        state,
+        actor,
+        id,
+        true,
+        input.and_then(|ApiJson(i)| i.review_opinion),
+    )
+    .await
 }
 
 /// Reject a submitted request with a review opinion.
 #[utoipa::path(post, path = "/api/v1/credit-changes/{id}/reject", tag = "credit", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = ReviewInput,
     responses((status = 200, body = CreditChangeView), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn reject_credit_change(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>, ApiJson(input): ApiJson<ReviewInput>) -> ApiResult<Json<CreditChangeView>> {
+pub async fn reject_credit_change(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ReviewInput>,
+) -> ApiResult<Json<CreditChangeView>> {
     decide(state, actor, id, false, input.review_opinion).await
 }
 
@@ -305,7 +408,12 @@ fn period_view(p: &FinancialPeriod) -> FinancialPeriodView {
 #[utoipa::path(post, path = "/api/v1/customers/{id}/financials", tag = "credit", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = FinancialsInput,
     responses((status = 201, body = FinancialPeriodView), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_financials(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>, ApiJson(input): ApiJson<FinancialsInput>) -> ApiResult<Response> {
+pub async fn add_financials(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<FinancialsInput>,
+) -> ApiResult<Response> {
     let customer: CustomerId = parse_id(&id, "customer")?;
     let figures = Figures {
         current_assets: input.current_assets,
@@ -317,7 +425,16 @@ pub async fn add_financials(State(state): State<AppState>, Authed(actor): Authed
         inventory: input.inventory,
         cost_of_goods_sold: input.cost_of_goods_sold,
     };
-    let period = state.app.add_financial_period(&actor, customer, input.period_start, input.period_end, figures).await?;
+    let period = state
+        .app
+        .add_financial_period(
+            &actor,
+            customer,
+            input.period_start,
+            input.period_end,
+            figures,
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(period_view(&period))).into_response())
 }
 
@@ -333,9 +450,19 @@ pub struct FinancialsView {
 /// A customer's financial periods with their indicators and the trend.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/financials", tag = "credit", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = FinancialsView), (status = 404, body = Problem)))]
-pub async fn list_financials(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>) -> ApiResult<Json<FinancialsView>> {
-    let periods = state.app.list_financial_periods(&actor, parse_id(&id, "customer")?).await?;
-    Ok(Json(FinancialsView { trend: trend(&periods), periods: periods.iter().map(period_view).collect() }))
+pub async fn list_financials(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FinancialsView>> {
+    let periods = state
+        .app
+        .list_financial_periods(&actor, parse_id(&id, "customer")?)
+        .await?;
+    Ok(Json(FinancialsView {
+        trend: trend(&periods),
+        periods: periods.iter().map(period_view).collect(),
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -350,7 +477,14 @@ pub struct NotificationView {
 
 impl From<Notification> for NotificationView {
     fn from(n: Notification) -> Self {
-        NotificationView { id: n.id, text: n.text_zh, text_en: n.text_en, link: n.link, created_at: n.created_at, read_at: n.read_at }
+        NotificationView {
+            id: n.id,
+            text: n.text_zh,
+            text_en: n.text_en,
+            link: n.link,
+            created_at: n.created_at,
+            read_at: n.read_at,
+        }
     }
 }
 
@@ -366,15 +500,37 @@ pub struct NotificationQuery {
 /// Your notifications (missed deadlines…), newest first.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "credit", security(("bearer" = [])),
     params(NotificationQuery), responses((status = 200, body = ListOf<NotificationView>)))]
-pub async fn list_notifications(State(state): State<AppState>, Authed(actor): Authed, ApiQuery(q): ApiQuery<NotificationQuery>) -> ApiResult<Json<ListOf<NotificationView>>> {
-    let page = state.app.list_notifications(&actor, q.unread.unwrap_or(false), &Paging { limit: q.limit, cursor: q.cursor }.request()).await?;
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    ApiQuery(q): ApiQuery<NotificationQuery>,
+) -> ApiResult<Json<ListOf<NotificationView>>> {
+    let page = state
+        .app
+        .list_notifications(
+            &actor,
+            q.unread.unwrap_or(false),
+            &Paging {
+                limit: q.limit,
+                cursor: q.cursor,
+            }
+            .request(),
+        )
+        .await?;
     Ok(Json(ListOf::from_page(page, NotificationView::from)))
 }
 
 /// Mark one of your notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "credit", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
-pub async fn read_notification(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    state.app.mark_notification_read(&actor, parse_id(&id, "notification")?).await?;
+pub async fn read_notification(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    state
+        .app
+        .mark_notification_read(&actor, parse_id(&id, "notification")?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -85,7 +85,12 @@ pub struct FormView {
 }
 
 fn form_view(d: FormDetail) -> FormView {
-    FormView { summary: FormSummary::from(&d.form), answers: d.form.answers.clone(), items: d.result.items, outcome: d.outcome }
+    FormView {
+        summary: FormSummary::from(&d.form),
+        answers: d.form.answers.clone(),
+        items: d.result.items,
+        outcome: d.outcome,
+    }
 }
 
 /// Fill a form for a customer or a case. Every bad or missing answer is named
@@ -93,17 +98,37 @@ fn form_view(d: FormDetail) -> FormView {
 /// with the template version.
 #[utoipa::path(post, path = "/api/v1/forms", tag = "forms", security(("bearer" = [])), request_body = FormInput,
     responses((status = 201, body = FormView), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn fill_form(State(state): State<AppState>, Authed(actor): Authed, ApiJson(input): ApiJson<FormInput>) -> ApiResult<Response> {
-    let target = FormTarget { customer_id: input.customer_id, case_id: input.case_id };
-    let detail = state.app.fill_form(&actor, &input.template, target, &input.answers).await?;
-    Ok(created(format!("/api/v1/forms/{}", detail.form.id), 1, form_view(detail)))
+pub async fn fill_form(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    ApiJson(input): ApiJson<FormInput>,
+) -> ApiResult<Response> {
+    let target = FormTarget {
+        customer_id: input.customer_id,
+        case_id: input.case_id,
+    };
+    let detail = state
+        .app
+        .fill_form(&actor, &input.template, target, &input.answers)
+        .await?;
+    Ok(created(
+        format!("/api/v1/forms/{}", detail.form.id),
+        1,
+        form_view(detail),
+    ))
 }
 
 /// One filled form.
 #[utoipa::path(get, path = "/api/v1/forms/{id}", tag = "forms", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = FormView), (status = 404, body = Problem)))]
-pub async fn show_form(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>) -> ApiResult<Json<FormView>> {
-    Ok(Json(form_view(state.app.get_form(&actor, parse_id(&id, "form")?).await?)))
+pub async fn show_form(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FormView>> {
+    Ok(Json(form_view(
+        state.app.get_form(&actor, parse_id(&id, "form")?).await?,
+    )))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -119,8 +144,28 @@ pub struct CustomerFormsQuery {
 /// The forms filled for a customer and its cases, newest first.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/forms", tag = "forms", security(("bearer" = [])),
     params(("id" = String, Path), CustomerFormsQuery), responses((status = 200, body = ListOf<FormSummary>), (status = 404, body = Problem)))]
-pub async fn list_customer_forms(State(state): State<AppState>, Authed(actor): Authed, Path(id): Path<String>, ApiQuery(q): ApiQuery<CustomerFormsQuery>) -> ApiResult<Json<ListOf<FormSummary>>> {
-    let filter = FormFilter { customer_id: Some(parse_id(&id, "customer")?), case_id: None, template_key: q.template };
-    let page = state.app.list_forms(&actor, filter, &Paging { limit: q.limit, cursor: q.cursor }.request()).await?;
+pub async fn list_customer_forms(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<CustomerFormsQuery>,
+) -> ApiResult<Json<ListOf<FormSummary>>> {
+    let filter = FormFilter {
+        customer_id: Some(parse_id(&id, "customer")?),
+        case_id: None,
+        template_key: q.template,
+    };
+    let page = state
+        .app
+        .list_forms(
+            &actor,
+            filter,
+            &Paging {
+                limit: q.limit,
+                cursor: q.cursor,
+            }
+            .request(),
+        )
+        .await?;
     Ok(Json(ListOf::from_page(page, |f| FormSummary::from(&f))))
 }

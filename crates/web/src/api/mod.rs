@@ -116,13 +116,19 @@ fn api_router() -> OpenApiRouter<AppState> {
             templates::create_process_template
         ))
         .routes(routes!(templates::check_template))
-        .routes(routes!(templates::list_form_templates, templates::create_form_template))
+        .routes(routes!(
+            templates::list_form_templates,
+            templates::create_form_template
+        ))
         .routes(routes!(templates::show_form_template))
         .routes(routes!(forms::fill_form))
         .routes(routes!(forms::show_form))
         .routes(routes!(forms::list_customer_forms))
         .routes(routes!(credit::show_credit, credit::update_credit))
-        .routes(routes!(credit::list_credit_changes, credit::request_credit_change))
+        .routes(routes!(
+            credit::list_credit_changes,
+            credit::request_credit_change
+        ))
         .routes(routes!(credit::show_credit_change))
         .routes(routes!(credit::submit_credit_change))
         .routes(routes!(credit::approve_credit_change))

@@ -101,7 +101,11 @@ pub struct TemplateView {
 }
 
 fn view<T: Describe>(v: TemplateVersion<T>) -> TemplateView {
-    TemplateView { summary: summary(&v), template: serde_json::to_value(&*v.template).unwrap_or_default(), source: v.stored.source }
+    TemplateView {
+        summary: summary(&v),
+        template: serde_json::to_value(&*v.template).unwrap_or_default(),
+        source: v.stored.source,
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -119,15 +123,34 @@ pub struct VersionQuery {
     pub version: Option<i64>,
 }
 
-async fn list<T: Describe>(state: &AppState, actor: &tuoke_app::Actor) -> ApiResult<Json<Vec<TemplateSummary>>> {
-    Ok(Json(state.app.list_templates::<T>(actor).await?.iter().map(summary).collect()))
+async fn list<T: Describe>(
+    state: &AppState,
+    actor: &tuoke_app::Actor,
+) -> ApiResult<Json<Vec<TemplateSummary>>> {
+    Ok(Json(
+        state
+            .app
+            .list_templates::<T>(actor)
+            .await?
+            .iter()
+            .map(summary)
+            .collect(),
+    ))
 }
 
-async fn show<T: Describe>(state: &AppState, key: &str, version: Option<i64>) -> ApiResult<Json<TemplateView>> {
+async fn show<T: Describe>(
+    state: &AppState,
+    key: &str,
+    version: Option<i64>,
+) -> ApiResult<Json<TemplateView>> {
     Ok(Json(view(state.app.template::<T>(key, version).await?)))
 }
 
-async fn add<T: Describe>(state: &AppState, actor: &tuoke_app::Actor, source: &str) -> ApiResult<Response> {
+async fn add<T: Describe>(
+    state: &AppState,
+    actor: &tuoke_app::Actor,
+    source: &str,
+) -> ApiResult<Response> {
     let version = state.app.add_template::<T>(actor, source).await?;
     Ok((StatusCode::CREATED, Json(view(version))).into_response())
 }
@@ -135,14 +158,22 @@ async fn add<T: Describe>(state: &AppState, actor: &tuoke_app::Actor, source: &s
 /// The newest version of every process template.
 #[utoipa::path(get, path = "/api/v1/process-templates", tag = "processes", security(("bearer" = [])),
     responses((status = 200, body = Vec<TemplateSummary>)))]
-pub async fn list_process_templates(State(state): State<AppState>, Authed(actor): Authed) -> ApiResult<Json<Vec<TemplateSummary>>> {
+pub async fn list_process_templates(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+) -> ApiResult<Json<Vec<TemplateSummary>>> {
     list::<ProcessTemplate>(&state, &actor).await
 }
 
 /// One process template, its newest version or the one asked for.
 #[utoipa::path(get, path = "/api/v1/process-templates/{key}", tag = "processes", security(("bearer" = [])),
     params(("key" = String, Path), VersionQuery), responses((status = 200, body = TemplateView), (status = 404, body = Problem)))]
-pub async fn show_process_template(State(state): State<AppState>, Authed(_actor): Authed, Path(key): Path<String>, ApiQuery(q): ApiQuery<VersionQuery>) -> ApiResult<Json<TemplateView>> {
+pub async fn show_process_template(
+    State(state): State<AppState>,
+    Authed(_actor): Authed,
+    Path(key): Path<String>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
+) -> ApiResult<Json<TemplateView>> {
     show::<ProcessTemplate>(&state, &key, q.version).await
 }
 
@@ -151,21 +182,33 @@ pub async fn show_process_template(State(state): State<AppState>, Authed(_actor)
 #[utoipa::path(post, path = "/api/v1/process-templates", tag = "processes", security(("bearer" = [])),
     request_body = TemplateUpload,
     responses((status = 201, body = TemplateView), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_process_template(State(state): State<AppState>, Authed(actor): Authed, ApiJson(upload): ApiJson<TemplateUpload>) -> ApiResult<Response> {
+pub async fn create_process_template(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    ApiJson(upload): ApiJson<TemplateUpload>,
+) -> ApiResult<Response> {
     add::<ProcessTemplate>(&state, &actor, &upload.source).await
 }
 
 /// The newest version of every form template.
 #[utoipa::path(get, path = "/api/v1/form-templates", tag = "forms", security(("bearer" = [])),
     responses((status = 200, body = Vec<TemplateSummary>)))]
-pub async fn list_form_templates(State(state): State<AppState>, Authed(actor): Authed) -> ApiResult<Json<Vec<TemplateSummary>>> {
+pub async fn list_form_templates(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+) -> ApiResult<Json<Vec<TemplateSummary>>> {
     list::<FormTemplate>(&state, &actor).await
 }
 
 /// One form template, its newest version or the one asked for.
 #[utoipa::path(get, path = "/api/v1/form-templates/{key}", tag = "forms", security(("bearer" = [])),
     params(("key" = String, Path), VersionQuery), responses((status = 200, body = TemplateView), (status = 404, body = Problem)))]
-pub async fn show_form_template(State(state): State<AppState>, Authed(_actor): Authed, Path(key): Path<String>, ApiQuery(q): ApiQuery<VersionQuery>) -> ApiResult<Json<TemplateView>> {
+pub async fn show_form_template(
+    State(state): State<AppState>,
+    Authed(_actor): Authed,
+    Path(key): Path<String>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
+) -> ApiResult<Json<TemplateView>> {
     show::<FormTemplate>(&state, &key, q.version).await
 }
 
@@ -174,7 +217,11 @@ pub async fn show_form_template(State(state): State<AppState>, Authed(_actor): A
 #[utoipa::path(post, path = "/api/v1/form-templates", tag = "forms", security(("bearer" = [])),
     request_body = TemplateUpload,
     responses((status = 201, body = TemplateView), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_form_template(State(state): State<AppState>, Authed(actor): Authed, ApiJson(upload): ApiJson<TemplateUpload>) -> ApiResult<Response> {
+pub async fn create_form_template(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    ApiJson(upload): ApiJson<TemplateUpload>,
+) -> ApiResult<Response> {
     add::<FormTemplate>(&state, &actor, &upload.source).await
 }
 
@@ -182,9 +229,16 @@ pub async fn create_form_template(State(state): State<AppState>, Authed(actor): 
 /// valid, 422 with each problem and its line otherwise.
 #[utoipa::path(post, path = "/api/v1/templates/check", tag = "processes", security(("bearer" = [])),
     request_body = TemplateUpload, responses((status = 200, body = Object), (status = 422, body = Problem)))]
-pub async fn check_template(Authed(_actor): Authed, ApiJson(upload): ApiJson<TemplateUpload>) -> ApiResult<Json<serde_json::Value>> {
+pub async fn check_template(
+    Authed(_actor): Authed,
+    ApiJson(upload): ApiJson<TemplateUpload>,
+) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(match App::check_template(&upload.source)? {
-        CheckedTemplate::Process(t) => serde_json::json!({"kind": "process", "key": t.key(), "parts": t.stages.len(), "valid": true}),
-        CheckedTemplate::Form(t) => serde_json::json!({"kind": "form", "key": t.key(), "parts": t.items().count(), "valid": true}),
+        CheckedTemplate::Process(t) => {
+            serde_json::json!({"kind": "process", "key": t.key(), "parts": t.stages.len(), "valid": true})
+        }
+        CheckedTemplate::Form(t) => {
+            serde_json::json!({"kind": "form", "key": t.key(), "parts": t.items().count(), "valid": true})
+        }
     }))
 }
