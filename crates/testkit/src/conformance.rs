@@ -12,9 +12,12 @@ use serde::Serialize;
 use serde_json::json;
 use tuoke_app::ports::{
     ActivityFilter, ActivitySort, ApprovalFilter, AuditFilter, CaseFilter, CaseSort, CaseWrite,
-    CustomerFilter, CustomerSort, Page, PageRequest, Store, StoreError, StoredResponse, Visibility,
+    CreditChangeFilter, CustomerFilter, CustomerSort, FilledForm, FormFilter, Notification, Page,
+    PageRequest, Store, StoreError, StoredResponse, Visibility,
 };
-use tuoke_core::calendar::{CalendarDay, DayKind};
+use tuoke_core::calendar::{CalendarDay, DayKind, WorkCalendar};
+use tuoke_core::credit::{CreditChange, CreditChangeStatus, CreditGrade, CreditProfile};
+use tuoke_core::finance::FinancialPeriod;
 use tuoke_core::process::{CaseEvent, CaseEventKind, CaseStatus, DevelopmentCase};
 use tuoke_core::{
     AbcClass, Activity, ActivityDraft, ActivityId, ActivityMethod, Approval, ApprovalId,
@@ -3063,6 +3066,1197 @@ pub async fn every_case_approval_template_and_calendar_write_appends_its_audit_e
     db.upsert_calendar_day(&holiday, &e).await.unwrap();
     let e = entry(&mut w, "calendar_day", holiday.date.to_string());
     db.delete_calendar_day(holiday.date, &e).await.unwrap();
+
+    let logged: Vec<AuditEntry> = walk(
+        async |p| db.list_audit(&AuditFilter::default(), &p).await,
+        500,
+    )
+    .await
+    .into_iter()
+    .filter(|e| e.actor_id == actor)
+    .collect();
+    expected.reverse();
+    assert_eq!(logged, expected);
+}
+
+// Form templates, filled forms, credit, financial periods and notifications.
+
+impl World<'_> {
+    async fn insert_form(&mut self, form: &FilledForm) {
+        let audit = self.created("form", form.id, &json!({"key": form.template_key}));
+        self.db.insert_form(form, &audit).await.unwrap();
+    }
+
+    /// Inserts a form filled now (after `edit`).
+    async fn form(
+        &mut self,
+        customer: CustomerId,
+        case: Option<CaseId>,
+        by: UserId,
+        key: &str,
+        grade: Option<&str>,
+    ) -> FilledForm {
+        let form = self.fx.form(customer, case, by, key, grade);
+        self.insert_form(&form).await;
+        form
+    }
+
+    async fn insert_credit_change(&mut self, change: &CreditChange) {
+        let audit = self.created("credit_change", change.id, change);
+        self.db.insert_credit_change(change, &audit).await.unwrap();
+    }
+
+    /// Inserts a draft change request raised now.
+    async fn credit_change(&mut self, customer: CustomerId, by: UserId) -> CreditChange {
+        let change = self
+            .fx
+            .credit_change(customer, by, Some(CreditGrade::A), CreditGrade::B);
+        self.insert_credit_change(&change).await;
+        change
+    }
+
+    async fn save_profile(&mut self, profile: &CreditProfile, expected: i64) -> CreditProfile {
+        let audit = self.created("credit_profile", profile.customer_id, profile);
+        self.db
+            .save_credit_profile(profile, expected, &audit)
+            .await
+            .unwrap()
+    }
+}
+
+async fn form_ids(db: &dyn Store, filter: &FormFilter) -> Vec<Uuid> {
+    walk(async |p| db.list_forms(filter, &p).await, 2)
+        .await
+        .into_iter()
+        .map(|f| f.id)
+        .collect()
+}
+
+async fn credit_change_ids(db: &dyn Store, filter: &CreditChangeFilter) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = walk(async |p| db.list_credit_changes(filter, &p).await, 2)
+        .await
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn sorted<T: Ord + Clone>(items: &[T]) -> Vec<T> {
+    let mut items = items.to_vec();
+    items.sort();
+    items
+}
+
+fn grades(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, g)| ((*k).to_owned(), (*g).to_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+pub async fn a_form_template_keeps_every_version_apart_from_process_templates(db: &dyn Store) {
+    let mut w = World::new(db);
+    let admin = w.user("admin").await;
+    let builtin = w.fx.template("credit_grade_scoring", 1, None);
+    let mut inserted = Vec::new();
+    for template in [
+        builtin.clone(),
+        w.fx.template("visit_report", 1, Some(admin.id)),
+        w.fx.template("visit_report", 3, Some(admin.id)),
+        w.fx.template("visit_report", 2, Some(admin.id)),
+    ] {
+        let audit = w.created(
+            "form_template",
+            &template.key,
+            &json!({"version": template.version}),
+        );
+        db.insert_form_template(&template, &audit).await.unwrap();
+        inserted.push(template);
+    }
+    let find = async |key: &str, version| db.find_form_template(key, version).await.unwrap();
+    assert_eq!(
+        find("visit_report", None).await.as_ref(),
+        Some(&inserted[2])
+    );
+    assert_eq!(
+        find("visit_report", Some(1)).await.as_ref(),
+        Some(&inserted[1])
+    );
+    assert_eq!(
+        find("visit_report", Some(2)).await.as_ref(),
+        Some(&inserted[3])
+    );
+    assert_eq!(find("visit_report", Some(4)).await, None);
+    assert_eq!(
+        find("credit_grade_scoring", None).await,
+        Some(builtin.clone())
+    );
+    assert_eq!(find("nothing", None).await, None);
+    assert_eq!(
+        db.list_form_templates().await.unwrap(),
+        [builtin.clone(), inserted[2].clone()],
+        "the newest version of each key, by key"
+    );
+    // Form and process templates are kept apart.
+    assert_eq!(db.list_process_templates().await.unwrap(), []);
+    assert_eq!(
+        db.find_process_template("visit_report", None)
+            .await
+            .unwrap(),
+        None
+    );
+    let process = w.fx.template("visit_report", 9, Some(admin.id));
+    let audit = w.created("process_template", "visit_report", &json!({"version": 9}));
+    db.insert_process_template(&process, &audit).await.unwrap();
+    assert_eq!(
+        find("visit_report", None).await.as_ref(),
+        Some(&inserted[2])
+    );
+
+    let audits = w.audit_count().await;
+    let mut again = w.fx.template("visit_report", 2, Some(admin.id));
+    again.source = "changed".into();
+    let audit = w.created("form_template", "visit_report", &json!({"version": 2}));
+    assert_eq!(
+        conflict(db.insert_form_template(&again, &audit).await),
+        "form_templates.version"
+    );
+    assert_eq!(
+        find("visit_report", Some(2)).await.as_ref(),
+        Some(&inserted[3])
+    );
+    assert_eq!(
+        w.audit_count().await,
+        audits,
+        "a refused write is not audited"
+    );
+}
+
+pub async fn a_filled_form_round_trips_its_answers_and_score_exactly(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let customer = w.named("海信", rep.id).await;
+    let case = w.case(customer.id, rep.id, "big", "s1", |_| {}).await;
+    let mut form = w.fx.form(
+        customer.id,
+        Some(case.id),
+        rep.id,
+        "credit_grade_scoring",
+        Some("AA"),
+    );
+    form.template_version = 3;
+    form.max_score = Decimal::from_str("120.5").unwrap();
+    form.capped = true;
+    form.red_flags = vec!["涉诉".into(), "欠税 “大额”".into()];
+    let audits = w.audit_count().await;
+    w.insert_form(&form).await;
+    let stored = db.get_form(form.id).await.unwrap();
+    assert_eq!(stored, form);
+    assert_eq!(stored.score.to_string(), "94.62");
+    assert_eq!(stored.max_score.to_string(), "120.50");
+    assert_eq!(stored.answers["nested"]["b"][2]["c"], json!(-3));
+    assert_eq!(stored.answers["ratio"], json!(1.25));
+    assert_eq!(w.audit_count().await, audits + 1);
+
+    // A customer-level form with neither grade nor flags, scored 0 of 0.01.
+    let mut plain = w.fx.form(customer.id, None, rep.id, "visit_report", None);
+    plain.score = Decimal::ZERO;
+    plain.max_score = Decimal::from_str("0.01").unwrap();
+    plain.answers = json!({});
+    w.insert_form(&plain).await;
+    assert_eq!(db.get_form(plain.id).await.unwrap(), plain);
+
+    // Refused writes change nothing: the same id, a missing customer or
+    // case, and a score finer than hundredths (never rounded).
+    let audits = w.audit_count().await;
+    let audit = w.created("form", form.id, &json!({"key": form.template_key}));
+    assert!(db.insert_form(&form, &audit).await.is_err());
+    let mut orphan = w.fx.form(
+        CustomerId::from_uuid(Uuid::nil()),
+        None,
+        rep.id,
+        "visit_report",
+        None,
+    );
+    assert_eq!(
+        conflict(db.insert_form(&orphan, &audit).await),
+        "forms.customer_id"
+    );
+    orphan.customer_id = customer.id;
+    orphan.case_id = Some(CaseId::from_uuid(Uuid::nil()));
+    assert_eq!(
+        conflict(db.insert_form(&orphan, &audit).await),
+        "forms.case_id"
+    );
+    orphan.case_id = None;
+    orphan.score = Decimal::from_str("94.625").unwrap();
+    assert!(db.insert_form(&orphan, &audit).await.is_err());
+    not_found(db.get_form(orphan.id).await);
+    assert_eq!(db.get_form(form.id).await.unwrap(), form);
+    assert_eq!(w.audit_count().await, audits);
+}
+
+pub async fn forms_are_filtered_and_listed_newest_first_across_pages(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let a = w.named("海信", rep.id).await;
+    let b = w.named("海尔", rep.id).await;
+    let case = w.case(a.id, rep.id, "big", "s1", |_| {}).await;
+    let mut forms = Vec::new();
+    for (i, (customer, case, key)) in [
+        (a.id, None, "rating"),
+        (a.id, Some(case.id), "rating"),
+        (b.id, None, "rating"),
+        (a.id, Some(case.id), "visit"),
+        (a.id, None, "visit"),
+        (b.id, None, "visit"),
+        (a.id, None, "rating"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut form = w.fx.form(customer, case, rep.id, key, Some("A"));
+        // Ties on filled_at, broken by id; not in id order.
+        form.filled_at = w.fx.now() + Duration::seconds([2, 0, 1][i % 3]);
+        w.insert_form(&form).await;
+        forms.push(form);
+    }
+    let newest = |pick: &dyn Fn(&FilledForm) -> bool| {
+        let mut picked: Vec<&FilledForm> = forms.iter().filter(|f| pick(f)).collect();
+        picked.sort_by_key(|f| Reverse((f.filled_at, f.id)));
+        picked.into_iter().map(|f| f.id).collect::<Vec<Uuid>>()
+    };
+    let all = newest(&|_| true);
+    assert_pages(
+        async |p| db.list_forms(&FormFilter::default(), &p).await,
+        |f| f.id,
+        &all,
+    )
+    .await;
+    let filter = FormFilter {
+        customer_id: Some(a.id),
+        ..Default::default()
+    };
+    assert_eq!(
+        form_ids(db, &filter).await,
+        newest(&|f| f.customer_id == a.id)
+    );
+    let filter = FormFilter {
+        case_id: Some(case.id),
+        ..Default::default()
+    };
+    assert_eq!(
+        form_ids(db, &filter).await,
+        newest(&|f| f.case_id == Some(case.id))
+    );
+    let filter = FormFilter {
+        template_key: Some("visit".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        form_ids(db, &filter).await,
+        newest(&|f| f.template_key == "visit")
+    );
+    let filter = FormFilter {
+        customer_id: Some(a.id),
+        case_id: None,
+        template_key: Some("rating".into()),
+    };
+    assert_eq!(
+        form_ids(db, &filter).await,
+        newest(&|f| f.customer_id == a.id && f.template_key == "rating")
+    );
+    let filter = FormFilter {
+        customer_id: Some(b.id),
+        case_id: Some(case.id),
+        template_key: None,
+    };
+    assert_eq!(form_ids(db, &filter).await, Vec::<Uuid>::new());
+}
+
+pub async fn form_grades_count_the_customer_forms_and_those_of_the_case(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let customer = w.named("海信", rep.id).await;
+    let other = w.named("海尔", rep.id).await;
+    let case = w.case(customer.id, rep.id, "big", "s1", |_| {}).await;
+    let sibling = w.case(customer.id, rep.id, "big", "s1", |_| {}).await;
+    let elsewhere = w.case(other.id, rep.id, "big", "s1", |_| {}).await;
+    assert_eq!(
+        db.list_form_grades(customer.id, Some(case.id))
+            .await
+            .unwrap(),
+        []
+    );
+    w.form(customer.id, None, rep.id, "credit_rating", Some("A"))
+        .await;
+    w.form(customer.id, None, rep.id, "credit_rating", Some("AAA"))
+        .await;
+    w.form(customer.id, None, rep.id, "visit", None).await;
+    w.form(customer.id, Some(case.id), rep.id, "needs", Some("B"))
+        .await;
+    w.form(customer.id, Some(case.id), rep.id, "visit", None)
+        .await;
+    w.form(customer.id, Some(sibling.id), rep.id, "needs", Some("C"))
+        .await;
+    w.form(other.id, None, rep.id, "credit_rating", Some("C"))
+        .await;
+    w.form(other.id, Some(elsewhere.id), rep.id, "needs", Some("A"))
+        .await;
+    let got = async |customer: CustomerId, case: Option<CaseId>| {
+        sorted(&db.list_form_grades(customer, case).await.unwrap())
+    };
+    assert_eq!(
+        got(customer.id, Some(case.id)).await,
+        grades(&[
+            ("credit_rating", "A"),
+            ("credit_rating", "AAA"),
+            ("needs", "B")
+        ])
+    );
+    assert_eq!(
+        got(customer.id, Some(sibling.id)).await,
+        grades(&[
+            ("credit_rating", "A"),
+            ("credit_rating", "AAA"),
+            ("needs", "C")
+        ])
+    );
+    assert_eq!(
+        got(customer.id, None).await,
+        grades(&[("credit_rating", "A"), ("credit_rating", "AAA")]),
+        "without a case, only the customer's own forms"
+    );
+    assert_eq!(
+        got(other.id, Some(elsewhere.id)).await,
+        grades(&[("credit_rating", "C"), ("needs", "A")])
+    );
+    // A case of another customer adds nothing.
+    assert_eq!(
+        got(other.id, Some(case.id)).await,
+        grades(&[("credit_rating", "C")])
+    );
+}
+
+pub async fn a_credit_profile_is_inserted_then_updated_and_a_stale_save_changes_nothing(
+    db: &dyn Store,
+) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let customer = w.named("海信", rep.id).await;
+    assert_eq!(db.find_credit_profile(customer.id).await.unwrap(), None);
+    let audits = w.audit_count().await;
+
+    let mut profile = CreditProfile::empty(customer.id, w.fx.now());
+    let stored = w.save_profile(&profile, 0).await;
+    profile.version = 1;
+    assert_eq!(stored, profile, "inserted at version 1");
+    assert_eq!(
+        db.find_credit_profile(customer.id).await.unwrap().as_ref(),
+        Some(&profile)
+    );
+
+    let mut rated = w.fx.credit_profile(customer.id);
+    rated.proposed_grade = Some(CreditGrade::Aaa);
+    rated.limit = money(98_765_432_101_234);
+    rated.payment_terms_days = Some(365);
+    rated.updated_at = w.fx.tick();
+    let stored = w.save_profile(&rated, 1).await;
+    rated.version = 2;
+    assert_eq!(stored, rated);
+    assert_eq!(
+        db.find_credit_profile(customer.id).await.unwrap().as_ref(),
+        Some(&rated)
+    );
+    assert_eq!(w.audit_count().await, audits + 2);
+
+    // A second insert, or an update at an old version, changes nothing.
+    let mut stale = rated.clone();
+    stale.grade = Some(CreditGrade::C);
+    let audit = w.updated("credit_profile", customer.id, &rated, &stale);
+    assert_eq!(
+        version_conflict(db.save_credit_profile(&stale, 0, &audit).await),
+        2
+    );
+    assert_eq!(
+        version_conflict(db.save_credit_profile(&stale, 1, &audit).await),
+        2
+    );
+    assert_eq!(
+        version_conflict(db.save_credit_profile(&stale, 3, &audit).await),
+        2
+    );
+    assert_eq!(
+        db.find_credit_profile(customer.id).await.unwrap().as_ref(),
+        Some(&rated)
+    );
+    assert_eq!(w.audit_count().await, audits + 2);
+
+    // A customer without a profile: an update is not found, an insert
+    // needs the customer.
+    let bare = w.named("海尔", rep.id).await;
+    let audits = w.audit_count().await;
+    let none = CreditProfile::empty(bare.id, w.fx.now());
+    not_found(db.save_credit_profile(&none, 1, &audit).await);
+    let ghost = CreditProfile::empty(CustomerId::from_uuid(Uuid::nil()), w.fx.now());
+    assert_eq!(
+        conflict(db.save_credit_profile(&ghost, 0, &audit).await),
+        "credit_profiles.customer_id"
+    );
+    assert_eq!(db.find_credit_profile(bare.id).await.unwrap(), None);
+    assert_eq!(w.audit_count().await, audits);
+}
+
+pub async fn a_credit_change_round_trips_every_field_and_the_open_one_is_found(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let customer = w.named("海信", rep.id).await;
+    let other = w.named("海尔", rep.id).await;
+    assert_eq!(db.find_open_credit_change(customer.id).await.unwrap(), None);
+
+    // Every optional field set.
+    let form = w
+        .form(customer.id, None, rep.id, "credit_rating", Some("AAA"))
+        .await;
+    let mut full =
+        w.fx.credit_change(customer.id, rep.id, None, CreditGrade::Aaa);
+    full.form_id = Some(form.id);
+    full.reason = Some("评分上升 “大幅” \\ 😀".into());
+    full.status = CreditChangeStatus::Rejected;
+    full.submitted_by = Some(rep.id);
+    full.submitted_at = Some(w.fx.now() + Duration::microseconds(1));
+    full.verifier_id = Some(boss.id);
+    full.verify_due_at = Some(w.fx.now() + Duration::microseconds(259_200_000_001));
+    full.decided_at = Some(w.fx.now() + Duration::microseconds(86_400_000_001));
+    full.review_opinion = Some("证据不足".into());
+    full.version = 4;
+    let audits = w.audit_count().await;
+    w.insert_credit_change(&full).await;
+    assert_eq!(db.get_credit_change(full.id).await.unwrap(), full);
+    assert_eq!(w.audit_count().await, audits + 1);
+    assert_eq!(
+        db.find_open_credit_change(customer.id).await.unwrap(),
+        None,
+        "a decided request is not open"
+    );
+
+    // Every optional field empty.
+    w.fx.tick();
+    let draft = w.credit_change(customer.id, rep.id).await;
+    assert_eq!(db.get_credit_change(draft.id).await.unwrap(), draft);
+    assert_eq!(draft.form_id, None);
+    assert_eq!(
+        db.find_open_credit_change(customer.id).await.unwrap(),
+        Some(draft.clone())
+    );
+    // The newest open one, submitted or not.
+    w.fx.tick();
+    let submitted =
+        w.fx.credit_change(customer.id, rep.id, None, CreditGrade::C)
+            .submit(
+                rep.id,
+                boss.id,
+                Some("降级"),
+                w.fx.now(),
+                &WorkCalendar::prc(),
+            )
+            .unwrap();
+    w.insert_credit_change(&submitted).await;
+    assert_eq!(
+        db.find_open_credit_change(customer.id).await.unwrap(),
+        Some(submitted)
+    );
+    assert_eq!(db.find_open_credit_change(other.id).await.unwrap(), None);
+
+    // Refused writes change nothing.
+    let audits = w.audit_count().await;
+    let audit = w.created("credit_change", draft.id, &draft);
+    assert!(db.insert_credit_change(&draft, &audit).await.is_err());
+    let orphan = w.fx.credit_change(
+        CustomerId::from_uuid(Uuid::nil()),
+        rep.id,
+        None,
+        CreditGrade::A,
+    );
+    assert_eq!(
+        conflict(db.insert_credit_change(&orphan, &audit).await),
+        "credit_changes.customer_id"
+    );
+    not_found(db.get_credit_change(orphan.id).await);
+    assert_eq!(db.get_credit_change(draft.id).await.unwrap(), draft);
+    assert_eq!(w.audit_count().await, audits);
+}
+
+pub async fn credit_changes_are_filtered_and_listed_newest_first_across_pages(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let other_rep = w.user("other").await;
+    let boss = w.user("boss").await;
+    let auditor = w.user("auditor").await;
+    let a = w.named("海信", rep.id).await;
+    let b = w.named("海尔", other_rep.id).await;
+    let calendar = WorkCalendar::prc();
+    let start = w.fx.now();
+    let mut changes = Vec::new();
+    for (i, (customer, status)) in [
+        (a.id, CreditChangeStatus::Draft),
+        (a.id, CreditChangeStatus::Submitted),
+        (b.id, CreditChangeStatus::Draft),
+        (a.id, CreditChangeStatus::Approved),
+        (b.id, CreditChangeStatus::Submitted),
+        (b.id, CreditChangeStatus::Rejected),
+        (a.id, CreditChangeStatus::Submitted),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Ties on triggered_at, broken by id; not in id order.
+        let at = start + Duration::days([2, 0, 1][i % 3]);
+        let mut change = w.fx.credit_change(customer, rep.id, None, CreditGrade::B);
+        change.triggered_at = at;
+        change.submit_due_at = at + Duration::days(4);
+        if status != CreditChangeStatus::Draft {
+            let verifier = if i % 2 == 0 { boss.id } else { auditor.id };
+            change = change
+                .submit(rep.id, verifier, None, at + Duration::hours(1), &calendar)
+                .unwrap();
+            change.verify_due_at = Some(at + Duration::days(5));
+        }
+        if status == CreditChangeStatus::Approved || status == CreditChangeStatus::Rejected {
+            change = change
+                .decide(
+                    status == CreditChangeStatus::Approved,
+                    Some("意见"),
+                    at + Duration::days(3),
+                )
+                .unwrap();
+        }
+        assert_eq!(change.status, status);
+        w.insert_credit_change(&change).await;
+        changes.push(change);
+    }
+    let mut newest = changes.clone();
+    newest.sort_by_key(|c| Reverse((c.triggered_at, c.id)));
+    let ids: Vec<Uuid> = newest.iter().map(|c| c.id).collect();
+    assert_pages(
+        async |p| {
+            db.list_credit_changes(&CreditChangeFilter::default(), &p)
+                .await
+        },
+        |c| c.id,
+        &ids,
+    )
+    .await;
+
+    let expect = |pick: &dyn Fn(&CreditChange) -> bool| {
+        sorted(
+            &changes
+                .iter()
+                .filter(|c| pick(c))
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let with = |edit: &dyn Fn(&mut CreditChangeFilter)| {
+        let mut filter = CreditChangeFilter::default();
+        edit(&mut filter);
+        filter
+    };
+    let all = expect(&|_| true);
+    assert_eq!(all.len(), 7);
+    for (filter, expected) in [
+        (with(&|f| f.visible = Some(Visibility::All)), all.clone()),
+        (
+            with(&|f| f.visible = Some(Visibility::Owners(vec![rep.id]))),
+            expect(&|c| c.customer_id == a.id),
+        ),
+        (
+            with(&|f| f.visible = Some(Visibility::Owners(vec![other_rep.id, boss.id]))),
+            expect(&|c| c.customer_id == b.id),
+        ),
+        (
+            with(&|f| f.visible = Some(Visibility::Owners(vec![]))),
+            vec![],
+        ),
+        (
+            with(&|f| f.customer_id = Some(b.id)),
+            expect(&|c| c.customer_id == b.id),
+        ),
+        (
+            with(&|f| f.status = Some(CreditChangeStatus::Submitted)),
+            expect(&|c| c.status == CreditChangeStatus::Submitted),
+        ),
+        (
+            with(&|f| f.verifier_id = Some(boss.id)),
+            expect(&|c| c.verifier_id == Some(boss.id)),
+        ),
+        (
+            with(&|f| {
+                f.verifier_id = Some(auditor.id);
+                f.status = Some(CreditChangeStatus::Submitted);
+                f.customer_id = Some(a.id);
+            }),
+            expect(&|c| {
+                c.verifier_id == Some(auditor.id)
+                    && c.status == CreditChangeStatus::Submitted
+                    && c.customer_id == a.id
+            }),
+        ),
+    ] {
+        assert_eq!(credit_change_ids(db, &filter).await, expected, "{filter:?}");
+    }
+
+    // Overdue: a draft past its submission deadline, or a submitted request
+    // past its verification deadline; decided ones never; strictly before.
+    for days in [0, 4, 5, 6, 7, 8, 30] {
+        let t = start + Duration::days(days);
+        let overdue = expect(&|c| c.breach(t).is_some());
+        let filter = with(&|f| f.overdue_at = Some(t));
+        assert_eq!(credit_change_ids(db, &filter).await, overdue, "day {days}");
+    }
+    let t = start + Duration::days(6);
+    let filter = with(&|f| f.overdue_at = Some(t));
+    assert_eq!(credit_change_ids(db, &filter).await.len(), 3, "{changes:?}");
+    let filter = with(&|f| {
+        f.overdue_at = Some(start + Duration::days(30));
+        f.visible = Some(Visibility::Owners(vec![other_rep.id]));
+    });
+    assert_eq!(
+        credit_change_ids(db, &filter).await,
+        expect(&|c| c.customer_id == b.id && c.is_open())
+    );
+}
+
+pub async fn a_credit_decision_writes_the_change_and_the_profile_in_one_transaction(
+    db: &dyn Store,
+) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let customer = w.named("海信", rep.id).await;
+    let calendar = WorkCalendar::prc();
+    let change = w.credit_change(customer.id, rep.id).await;
+
+    // Submitting writes the request alone.
+    let submitted = change
+        .submit(rep.id, boss.id, Some("评分下降"), w.fx.tick(), &calendar)
+        .unwrap();
+    let audit = [w.updated("credit_change", change.id, &change, &submitted)];
+    let stored = db
+        .update_credit_change(&submitted, 1, None, &audit)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        CreditChange {
+            version: 2,
+            ..submitted.clone()
+        }
+    );
+    assert_eq!(db.get_credit_change(change.id).await.unwrap(), stored);
+    assert_eq!(db.find_credit_profile(customer.id).await.unwrap(), None);
+
+    // Approving creates the profile (expected version 0).
+    let approved = stored.decide(true, Some("情况属实"), w.fx.tick()).unwrap();
+    let profile = CreditProfile {
+        grade: Some(CreditGrade::B),
+        ..CreditProfile::empty(customer.id, w.fx.now())
+    };
+    let audits = w.audit_count().await;
+    let audit = [
+        w.updated("credit_change", change.id, &stored, &approved),
+        w.created("credit_profile", customer.id, &profile),
+    ];
+    let stored = db
+        .update_credit_change(&approved, 2, Some((&profile, 0)), &audit)
+        .await
+        .unwrap();
+    assert_eq!(stored.version, 3);
+    assert_eq!(stored.status, CreditChangeStatus::Approved);
+    assert_eq!(db.get_credit_change(change.id).await.unwrap(), stored);
+    assert_eq!(
+        db.find_credit_profile(customer.id).await.unwrap(),
+        Some(CreditProfile {
+            version: 1,
+            ..profile.clone()
+        })
+    );
+    assert_eq!(w.audit_count().await, audits + 2);
+
+    // A later decision updates the profile at its version.
+    let next = w.credit_change(customer.id, rep.id).await;
+    let next_submitted = next
+        .submit(rep.id, boss.id, None, w.fx.tick(), &calendar)
+        .unwrap();
+    let next_approved = next_submitted.decide(true, None, w.fx.tick()).unwrap();
+    let regraded = CreditProfile {
+        grade: Some(CreditGrade::Aa),
+        updated_at: w.fx.now(),
+        ..profile.clone()
+    };
+    let audit = [w.updated("credit_change", next.id, &next, &next_approved)];
+    db.update_credit_change(&next_approved, 1, Some((&regraded, 1)), &audit)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.find_credit_profile(customer.id).await.unwrap(),
+        Some(CreditProfile {
+            version: 2,
+            ..regraded
+        })
+    );
+    assert_eq!(db.get_credit_change(next.id).await.unwrap().version, 2);
+}
+
+pub async fn a_stale_change_or_profile_in_a_credit_decision_changes_nothing(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let customer = w.named("海信", rep.id).await;
+    let profile = w.fx.credit_profile(customer.id);
+    let profile = w.save_profile(&profile, 0).await;
+    let change = w.credit_change(customer.id, rep.id).await;
+    let submitted = change
+        .submit(rep.id, boss.id, None, w.fx.tick(), &WorkCalendar::prc())
+        .unwrap();
+    let audit = [w.updated("credit_change", change.id, &change, &submitted)];
+    let submitted = db
+        .update_credit_change(&submitted, 1, None, &audit)
+        .await
+        .unwrap();
+    let audits = w.audit_count().await;
+
+    let approved = submitted.decide(true, None, w.fx.tick()).unwrap();
+    let regraded = CreditProfile {
+        grade: Some(CreditGrade::B),
+        updated_at: w.fx.now(),
+        ..profile.clone()
+    };
+    let audit = [
+        w.updated("credit_change", change.id, &submitted, &approved),
+        w.updated("credit_profile", customer.id, &profile, &regraded),
+    ];
+    // A stale change: the profile is not written.
+    assert_eq!(
+        version_conflict(
+            db.update_credit_change(&approved, 1, Some((&regraded, 1)), &audit)
+                .await
+        ),
+        2,
+        "the change's version"
+    );
+    // A stale profile: the change stays as it was.
+    assert_eq!(
+        version_conflict(
+            db.update_credit_change(&approved, 2, Some((&regraded, 5)), &audit)
+                .await
+        ),
+        1,
+        "the profile's version"
+    );
+    // A profile inserted when one exists is stale too.
+    assert_eq!(
+        version_conflict(
+            db.update_credit_change(&approved, 2, Some((&regraded, 0)), &audit)
+                .await
+        ),
+        1
+    );
+    // A missing change is not found.
+    let ghost = CreditChange {
+        id: Uuid::nil(),
+        ..approved.clone()
+    };
+    not_found(db.update_credit_change(&ghost, 2, None, &audit).await);
+    assert_eq!(db.get_credit_change(change.id).await.unwrap(), submitted);
+    assert_eq!(
+        db.find_credit_profile(customer.id).await.unwrap().as_ref(),
+        Some(&profile)
+    );
+    assert_eq!(w.audit_count().await, audits);
+    let pending = CreditChangeFilter {
+        status: Some(CreditChangeStatus::Submitted),
+        ..Default::default()
+    };
+    assert_eq!(credit_change_ids(db, &pending).await, [change.id]);
+
+    // With both versions right it goes through.
+    db.update_credit_change(&approved, 2, Some((&regraded, 1)), &audit)
+        .await
+        .unwrap();
+    assert_eq!(credit_change_ids(db, &pending).await, Vec::<Uuid>::new());
+    assert_eq!(
+        db.find_credit_profile(customer.id)
+            .await
+            .unwrap()
+            .map(|p| (p.grade, p.version)),
+        Some((Some(CreditGrade::B), 2))
+    );
+    assert_eq!(w.audit_count().await, audits + 2);
+}
+
+pub async fn financial_periods_round_trip_exactly_oldest_first_and_a_duplicate_is_a_conflict(
+    db: &dyn Store,
+) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let customer = w.named("海信", rep.id).await;
+    let other = w.named("海尔", rep.id).await;
+    assert_eq!(db.list_financial_periods(customer.id).await.unwrap(), []);
+    let mut periods = Vec::new();
+    for (start, end) in [
+        (date(2025, 1, 1), date(2025, 12, 31)),
+        (date(2024, 1, 1), date(2024, 12, 31)),
+        (date(2025, 7, 1), date(2025, 12, 31)),
+        (date(2025, 1, 1), date(2025, 6, 30)),
+    ] {
+        let period = w.fx.financial_period(customer.id, start, end, rep.id);
+        let audit = w.created("financial_period", period.id, &period);
+        db.insert_financial_period(&period, &audit).await.unwrap();
+        periods.push(period);
+    }
+    let listed = db.list_financial_periods(customer.id).await.unwrap();
+    assert_eq!(
+        listed,
+        [
+            periods[1].clone(),
+            periods[3].clone(),
+            periods[0].clone(),
+            periods[2].clone()
+        ],
+        "by end, then start"
+    );
+    let figures = &listed[0].figures;
+    assert_eq!(figures.net_profit.unwrap().to_string(), "-12345.67");
+    assert_eq!(figures.revenue.unwrap().to_string(), "987654321012.34");
+    assert_eq!(figures.current_liabilities.unwrap().to_string(), "0.01");
+    assert_eq!(figures.inventory, Some(Decimal::from(7)));
+    assert_eq!(figures.accounts_receivable, Some(Decimal::ZERO));
+    assert_eq!(figures.total_assets, None);
+
+    // The same customer and dates again is refused, whatever the figures.
+    let audits = w.audit_count().await;
+    let mut again =
+        w.fx.financial_period(customer.id, date(2025, 1, 1), date(2025, 12, 31), rep.id);
+    again.figures.net_profit = Some(Decimal::ONE);
+    let audit = w.created("financial_period", again.id, &again);
+    assert_eq!(
+        conflict(db.insert_financial_period(&again, &audit).await),
+        "financial_periods.period"
+    );
+    // A figure finer than fen is refused, not rounded; a missing customer
+    // is a conflict naming it.
+    let mut fine =
+        w.fx.financial_period(customer.id, date(2023, 1, 1), date(2023, 12, 31), rep.id);
+    fine.figures.revenue = Some(Decimal::from_str("1.005").unwrap());
+    assert!(db.insert_financial_period(&fine, &audit).await.is_err());
+    let orphan = w.fx.financial_period(
+        CustomerId::from_uuid(Uuid::nil()),
+        date(2023, 1, 1),
+        date(2023, 12, 31),
+        rep.id,
+    );
+    assert_eq!(
+        conflict(db.insert_financial_period(&orphan, &audit).await),
+        "financial_periods.customer_id"
+    );
+    assert_eq!(
+        db.list_financial_periods(customer.id).await.unwrap(),
+        listed
+    );
+    assert_eq!(w.audit_count().await, audits);
+
+    // The same dates for another customer are its own.
+    again.customer_id = other.id;
+    db.insert_financial_period(&again, &audit).await.unwrap();
+    assert_eq!(db.list_financial_periods(other.id).await.unwrap(), [again]);
+}
+
+pub async fn notifications_are_sent_once_per_subject_listed_newest_first_and_marked_read(
+    db: &dyn Store,
+) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let audits = w.audit_count().await;
+    let mut sent = Vec::new();
+    for (i, subject) in ["a", "b", "c", "d", "e"].into_iter().enumerate() {
+        let mut n =
+            w.fx.notification(rep.id, &format!("credit_change/{subject}"));
+        // Ties on created_at, broken by id; not in id order.
+        n.created_at = w.fx.now() + Duration::seconds([2, 0, 1][i % 3]);
+        assert!(db.insert_notification_once(&n).await.unwrap());
+        sent.push(n);
+    }
+    let mut minimal = w.fx.notification(rep.id, "case/overdue");
+    minimal.link = None;
+    assert!(db.insert_notification_once(&minimal).await.unwrap());
+    sent.push(minimal);
+
+    // Once per user and subject: a second one (another id, other words) is
+    // ignored; another user gets their own.
+    let mut repeat = w.fx.notification(rep.id, "credit_change/a");
+    repeat.text_en = "again".into();
+    assert!(!db.insert_notification_once(&repeat).await.unwrap());
+    let theirs = w.fx.notification(boss.id, "credit_change/a");
+    assert!(db.insert_notification_once(&theirs).await.unwrap());
+    let ghost = w.fx.notification(UserId::from_uuid(Uuid::nil()), "x");
+    assert_eq!(
+        conflict(db.insert_notification_once(&ghost).await),
+        "notifications.user_id"
+    );
+    assert_eq!(
+        w.audit_count().await,
+        audits,
+        "notifications are not audited"
+    );
+
+    let newest = |items: &[Notification]| {
+        let mut items = items.to_vec();
+        items.sort_by_key(|n| Reverse((n.created_at, n.id)));
+        items
+    };
+    let expected = newest(&sent);
+    assert_pages(
+        async |p| db.list_notifications(rep.id, false, &p).await,
+        |n| n.clone(),
+        &expected,
+    )
+    .await;
+    assert_eq!(
+        walk(async |p| db.list_notifications(boss.id, false, &p).await, 2).await,
+        std::slice::from_ref(&theirs)
+    );
+
+    // Read: only by its user, and the first time stays.
+    let read_at = w.fx.tick();
+    db.mark_notification_read(sent[1].id, rep.id, read_at)
+        .await
+        .unwrap();
+    db.mark_notification_read(sent[1].id, rep.id, w.fx.tick())
+        .await
+        .unwrap();
+    not_found(
+        db.mark_notification_read(sent[2].id, boss.id, read_at)
+            .await,
+    );
+    not_found(
+        db.mark_notification_read(Uuid::nil(), rep.id, read_at)
+            .await,
+    );
+    sent[1].read_at = Some(read_at);
+    let expected = newest(&sent);
+    assert_eq!(
+        walk(async |p| db.list_notifications(rep.id, false, &p).await, 4).await,
+        expected
+    );
+    let unread: Vec<Notification> = expected
+        .iter()
+        .filter(|n| n.read_at.is_none())
+        .cloned()
+        .collect();
+    assert_eq!(unread.len(), 5);
+    assert_pages(
+        async |p| db.list_notifications(rep.id, true, &p).await,
+        |n| n.id,
+        &unread.iter().map(|n| n.id).collect::<Vec<_>>(),
+    )
+    .await;
+
+    // A user's notifications go with them.
+    let audit = w.deleted("user", boss.id, &boss);
+    db.delete_user(boss.id, 1, &audit).await.unwrap();
+    not_found(db.mark_notification_read(theirs.id, boss.id, read_at).await);
+}
+
+pub async fn missing_forms_credit_changes_and_notifications_are_not_found(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let customer = w.named("海信", rep.id).await;
+    not_found(db.get_form(Uuid::nil()).await);
+    not_found(db.get_credit_change(Uuid::nil()).await);
+    not_found(
+        db.mark_notification_read(Uuid::nil(), rep.id, w.fx.now())
+            .await,
+    );
+    let change =
+        w.fx.credit_change(customer.id, rep.id, None, CreditGrade::A);
+    let audit = w.updated("credit_change", change.id, &change, &change);
+    not_found(db.update_credit_change(&change, 1, None, &[]).await);
+    let profile = w.fx.credit_profile(customer.id);
+    not_found(db.save_credit_profile(&profile, 1, &audit).await);
+    assert_eq!(db.find_credit_profile(customer.id).await.unwrap(), None);
+    assert_eq!(db.find_open_credit_change(customer.id).await.unwrap(), None);
+    assert_eq!(db.find_form_template("nothing", None).await.unwrap(), None);
+    assert_eq!(db.list_form_templates().await.unwrap(), []);
+    assert_eq!(db.list_financial_periods(customer.id).await.unwrap(), []);
+
+    // Garbled cursors are refused by the new lists too.
+    for bad in ["garbage!", "", "e30"] {
+        let page = PageRequest {
+            limit: 10,
+            cursor: Some(bad.into()),
+        };
+        let refused = |r: Result<(), StoreError>| {
+            assert!(matches!(r, Err(StoreError::InvalidCursor)), "{bad}: {r:?}")
+        };
+        refused(
+            db.list_forms(&FormFilter::default(), &page)
+                .await
+                .map(|_| ()),
+        );
+        refused(
+            db.list_credit_changes(&CreditChangeFilter::default(), &page)
+                .await
+                .map(|_| ()),
+        );
+        refused(
+            db.list_notifications(rep.id, false, &page)
+                .await
+                .map(|_| ()),
+        );
+    }
+}
+
+pub async fn deleting_a_customer_removes_its_forms_credit_profile_changes_and_periods(
+    db: &dyn Store,
+) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let doomed = w.named("海信", rep.id).await;
+    let kept = w.named("海尔", rep.id).await;
+    let mut made = Vec::new();
+    for customer in [&doomed, &kept] {
+        let case = w.case(customer.id, rep.id, "big", "s1", |_| {}).await;
+        let own = w
+            .form(customer.id, None, rep.id, "credit_rating", Some("A"))
+            .await;
+        let of_case = w
+            .form(customer.id, Some(case.id), rep.id, "needs", Some("B"))
+            .await;
+        let profile = w.fx.credit_profile(customer.id);
+        w.save_profile(&profile, 0).await;
+        let change = w.credit_change(customer.id, rep.id).await;
+        let period =
+            w.fx.financial_period(customer.id, date(2025, 1, 1), date(2025, 12, 31), rep.id);
+        let audit = w.created("financial_period", period.id, &period);
+        db.insert_financial_period(&period, &audit).await.unwrap();
+        made.push((own, of_case, change, period));
+    }
+
+    let audit = w.deleted("customer", doomed.id, &doomed);
+    db.delete_customer(doomed.id, 1, &audit).await.unwrap();
+    let (own, of_case, change, _) = &made[0];
+    not_found(db.get_form(own.id).await);
+    not_found(db.get_form(of_case.id).await);
+    not_found(db.get_credit_change(change.id).await);
+    assert_eq!(db.find_credit_profile(doomed.id).await.unwrap(), None);
+    assert_eq!(db.find_open_credit_change(doomed.id).await.unwrap(), None);
+    assert_eq!(db.list_financial_periods(doomed.id).await.unwrap(), []);
+    assert_eq!(db.list_form_grades(doomed.id, None).await.unwrap(), []);
+
+    let (own, of_case, change, period) = &made[1];
+    assert_eq!(
+        form_ids(db, &FormFilter::default()).await,
+        [of_case.id, own.id]
+    );
+    assert_eq!(
+        credit_change_ids(db, &CreditChangeFilter::default()).await,
+        [change.id]
+    );
+    assert!(db.find_credit_profile(kept.id).await.unwrap().is_some());
+    assert_eq!(
+        db.list_financial_periods(kept.id).await.unwrap(),
+        std::slice::from_ref(period)
+    );
+
+    // The same ids and dates on another customer start afresh.
+    let (own, _, change, period) = &made[0];
+    let other = w.named("美的", rep.id).await;
+    let reborn = FilledForm {
+        customer_id: other.id,
+        ..own.clone()
+    };
+    w.insert_form(&reborn).await;
+    assert_eq!(db.get_form(own.id).await.unwrap(), reborn);
+    let reborn = CreditChange {
+        customer_id: other.id,
+        ..change.clone()
+    };
+    w.insert_credit_change(&reborn).await;
+    assert_eq!(db.get_credit_change(change.id).await.unwrap(), reborn);
+    let reborn = FinancialPeriod {
+        customer_id: other.id,
+        ..period.clone()
+    };
+    let audit = w.created("financial_period", reborn.id, &reborn);
+    db.insert_financial_period(&reborn, &audit).await.unwrap();
+    assert_eq!(db.list_financial_periods(other.id).await.unwrap(), [reborn]);
+}
+
+pub async fn every_form_credit_and_period_write_appends_its_audit_entries(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let boss = w.user("boss").await;
+    let customer = w.named("海信", rep.id).await;
+    let mut expected: Vec<AuditEntry> = Vec::new();
+    let actor = Some(rep.id);
+    let mut entry = |w: &mut World<'_>, entity: &str, id: String| {
+        w.fx.tick();
+        let e = w.fx.audit(
+            actor,
+            AuditAction::Update,
+            entity,
+            id,
+            None,
+            Some(&json!({"n": expected.len()})),
+        );
+        expected.push(e.clone());
+        e
+    };
+
+    let template = w.fx.template("rating", 1, actor);
+    let e = entry(&mut w, "form_template", "rating".into());
+    db.insert_form_template(&template, &e).await.unwrap();
+
+    let form = w.fx.form(customer.id, None, rep.id, "rating", Some("A"));
+    let e = entry(&mut w, "form", form.id.to_string());
+    db.insert_form(&form, &e).await.unwrap();
+
+    let profile = CreditProfile::empty(customer.id, w.fx.now());
+    let e = entry(&mut w, "credit_profile", customer.id.to_string());
+    db.save_credit_profile(&profile, 0, &e).await.unwrap();
+    let e = entry(&mut w, "credit_profile", customer.id.to_string());
+    db.save_credit_profile(&profile, 1, &e).await.unwrap();
+
+    let change =
+        w.fx.credit_change(customer.id, rep.id, None, CreditGrade::A);
+    let e = entry(&mut w, "credit_change", change.id.to_string());
+    db.insert_credit_change(&change, &e).await.unwrap();
+    let submitted = change
+        .submit(rep.id, boss.id, None, w.fx.now(), &WorkCalendar::prc())
+        .unwrap();
+    let one = [entry(&mut w, "credit_change", change.id.to_string())];
+    db.update_credit_change(&submitted, 1, None, &one)
+        .await
+        .unwrap();
+    let approved = submitted.decide(true, None, w.fx.now()).unwrap();
+    let two = [
+        entry(&mut w, "credit_change", change.id.to_string()),
+        entry(&mut w, "credit_profile", customer.id.to_string()),
+    ];
+    db.update_credit_change(&approved, 2, Some((&profile, 2)), &two)
+        .await
+        .unwrap();
+
+    let period =
+        w.fx.financial_period(customer.id, date(2025, 1, 1), date(2025, 12, 31), rep.id);
+    let e = entry(&mut w, "financial_period", period.id.to_string());
+    db.insert_financial_period(&period, &e).await.unwrap();
 
     let logged: Vec<AuditEntry> = walk(
         async |p| db.list_audit(&AuditFilter::default(), &p).await,

@@ -4,9 +4,14 @@ use std::collections::BTreeSet;
 use std::env;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
 use serde::Serialize;
+use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection};
-use tuoke_app::ports::StoredTemplate;
+use tuoke_app::ports::{FilledForm, Notification, StoredTemplate};
+use tuoke_core::calendar::WorkCalendar;
+use tuoke_core::credit::{CreditChange, CreditGrade, CreditProfile};
+use tuoke_core::finance::{Figures, FinancialPeriod};
 use tuoke_core::process::{CaseEvent, CaseEventKind, CaseStatus, DevelopmentCase};
 use tuoke_core::{
     Activity, ActivityDraft, ActivityId, ActivityMethod, Approval, ApprovalId, AuditAction,
@@ -328,6 +333,118 @@ impl Fixtures {
             approver_id,
             self.now,
         )
+    }
+
+    /// A form of version 1 of a template, filled now for the customer (or
+    /// one of its cases), scored 94.62 of 100 with `grade`.
+    pub fn form(
+        &mut self,
+        customer_id: CustomerId,
+        case_id: Option<CaseId>,
+        filled_by: UserId,
+        template_key: &str,
+        grade: Option<&str>,
+    ) -> FilledForm {
+        FilledForm {
+            id: self.id(),
+            template_key: template_key.into(),
+            template_version: 1,
+            customer_id,
+            case_id,
+            answers: json!({
+                "revenue": "5000万以上",
+                "years": 12,
+                "ratio": 1.25,
+                "listed": true,
+                "notes": null,
+                "owners": ["张三", "李四 “二” 'Q' \\ 😀"],
+                "nested": {"b": [1, 2, {"c": -3}], "a": ""},
+            }),
+            score: Decimal::new(9462, 2),
+            max_score: Decimal::ONE_HUNDRED,
+            grade: grade.map(str::to_owned),
+            capped: false,
+            red_flags: vec![],
+            filled_by,
+            filled_at: self.now,
+        }
+    }
+
+    /// The first credit profile of a customer, rated A with a limit and terms.
+    pub fn credit_profile(&mut self, customer_id: CustomerId) -> CreditProfile {
+        CreditProfile {
+            grade: Some(CreditGrade::A),
+            limit: Some(tuoke_core::Money::from_fen(50_000_000).unwrap()),
+            payment_terms_days: Some(30),
+            version: 1,
+            ..CreditProfile::empty(customer_id, self.now)
+        }
+    }
+
+    /// A draft change request to `to_grade`, raised now (deadlines on the PRC
+    /// calendar).
+    pub fn credit_change(
+        &mut self,
+        customer_id: CustomerId,
+        raised_by: UserId,
+        from_grade: Option<CreditGrade>,
+        to_grade: CreditGrade,
+    ) -> CreditChange {
+        CreditChange::raise(
+            self.id(),
+            customer_id,
+            from_grade,
+            to_grade,
+            None,
+            raised_by,
+            self.now,
+            &WorkCalendar::prc(),
+        )
+    }
+
+    /// A customer's figures for a period, entered now, with a loss.
+    pub fn financial_period(
+        &mut self,
+        customer_id: CustomerId,
+        period_start: NaiveDate,
+        period_end: NaiveDate,
+        created_by: UserId,
+    ) -> FinancialPeriod {
+        let yuan = |fen: i64| Some(Decimal::new(fen, 2));
+        let figures = Figures {
+            current_assets: yuan(12_345_678_901),
+            current_liabilities: yuan(1),
+            revenue: yuan(98_765_432_101_234),
+            net_profit: yuan(-1_234_567),
+            total_assets: None,
+            accounts_receivable: yuan(0),
+            inventory: Some(Decimal::from(7)),
+            cost_of_goods_sold: yuan(10),
+        };
+        FinancialPeriod::new(
+            self.id(),
+            customer_id,
+            period_start,
+            period_end,
+            figures,
+            created_by,
+            self.now,
+        )
+        .unwrap()
+    }
+
+    /// An unread notification for a user about `subject`, now.
+    pub fn notification(&mut self, user_id: UserId, subject: &str) -> Notification {
+        Notification {
+            id: self.id(),
+            user_id,
+            subject: subject.into(),
+            text_zh: format!("{subject} 已逾期"),
+            text_en: format!("{subject} is overdue"),
+            link: Some(format!("/api/v1/{subject}")),
+            created_at: self.now,
+            read_at: None,
+        }
     }
 
     /// The audit entry of a change of `entity` from `before` to `after`.

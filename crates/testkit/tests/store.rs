@@ -55,6 +55,20 @@ conformance_tests!(
     calendar_days_are_upserted_replaced_listed_by_date_and_deleted,
     deleting_a_customer_removes_its_cases_checks_history_and_approvals,
     every_case_approval_template_and_calendar_write_appends_its_audit_entries,
+    a_form_template_keeps_every_version_apart_from_process_templates,
+    a_filled_form_round_trips_its_answers_and_score_exactly,
+    forms_are_filtered_and_listed_newest_first_across_pages,
+    form_grades_count_the_customer_forms_and_those_of_the_case,
+    a_credit_profile_is_inserted_then_updated_and_a_stale_save_changes_nothing,
+    a_credit_change_round_trips_every_field_and_the_open_one_is_found,
+    credit_changes_are_filtered_and_listed_newest_first_across_pages,
+    a_credit_decision_writes_the_change_and_the_profile_in_one_transaction,
+    a_stale_change_or_profile_in_a_credit_decision_changes_nothing,
+    financial_periods_round_trip_exactly_oldest_first_and_a_duplicate_is_a_conflict,
+    notifications_are_sent_once_per_subject_listed_newest_first_and_marked_read,
+    missing_forms_credit_changes_and_notifications_are_not_found,
+    deleting_a_customer_removes_its_forms_credit_profile_changes_and_periods,
+    every_form_credit_and_period_write_appends_its_audit_entries,
 );
 
 type Schema = BTreeMap<String, Vec<String>>;
