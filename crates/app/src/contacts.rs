@@ -110,3 +110,67 @@ impl App {
             .map_err(AppError::store(ENTITY))
     }
 }
+
+/// A contact whose birthday comes soon.
+#[derive(Debug, Clone)]
+pub struct UpcomingBirthday {
+    pub contact: Contact,
+    pub customer_name: String,
+    /// The solar date it falls on.
+    pub date: chrono::NaiveDate,
+    pub lunar: bool,
+}
+
+/// The most contacts the birthday list looks through.
+const BIRTHDAY_SCAN: u32 = 5000;
+
+impl App {
+    /// Contacts of the customers the actor sees whose birthday (solar or
+    /// lunar) falls within `days` days from `from`, soonest first.
+    pub async fn upcoming_birthdays(
+        &self,
+        actor: &Actor,
+        from: chrono::NaiveDate,
+        days: i64,
+    ) -> AppResult<Vec<UpcomingBirthday>> {
+        let visible = crate::policy::visibility(&*self.store, actor).await?;
+        let contacts = self
+            .store
+            .list_contacts_with_birthday(&visible, BIRTHDAY_SCAN)
+            .await
+            .map_err(AppError::store(ENTITY))?;
+        let until = from + chrono::Duration::days(days);
+        let mut names = std::collections::HashMap::new();
+        let mut upcoming = Vec::new();
+        for contact in contacts {
+            let Some(birthday) = contact.birthday else {
+                continue;
+            };
+            let Some(date) = birthday.next_occurrence(from).filter(|d| *d <= until) else {
+                continue;
+            };
+            let customer_name = match names.get(&contact.customer_id) {
+                Some(name) => String::clone(name),
+                None => {
+                    let name = self
+                        .store
+                        .get_customer(contact.customer_id)
+                        .await
+                        .map(|c| c.name)
+                        .unwrap_or_default();
+                    names.insert(contact.customer_id, name.clone());
+                    name
+                }
+            };
+            let lunar = birthday.calendar == tuoke_core::BirthdayCalendar::Lunar;
+            upcoming.push(UpcomingBirthday {
+                contact,
+                customer_name,
+                date,
+                lunar,
+            });
+        }
+        upcoming.sort_by_key(|b| b.date);
+        Ok(upcoming)
+    }
+}

@@ -143,11 +143,6 @@ impl App {
                 "required",
                 "this form is filled for a development case",
             ),
-            (FormSubject::Customer, _, Some(_)) => errors.add(
-                "case_id",
-                "not_allowed",
-                "this form is filled for a customer, not a case",
-            ),
             (_, None, None) => {
                 errors.add("customer_id", "required", "name the customer or the case")
             }
@@ -172,7 +167,9 @@ impl App {
                     )
                     .into());
                 }
-                Ok((case.customer_id, Some(case_id)))
+                // A customer form reached from a case is the customer's.
+                let case_id = (subject != FormSubject::Customer).then_some(case_id);
+                Ok((case.customer_id, case_id))
             }
             None => {
                 let customer_id = target.customer_id.ok_or_else(|| {

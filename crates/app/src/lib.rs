@@ -11,7 +11,7 @@ mod activities;
 pub mod auth;
 mod calendar;
 mod cases;
-mod contacts;
+pub mod contacts;
 pub mod credit;
 mod customers;
 pub mod demo;

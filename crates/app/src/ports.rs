@@ -444,6 +444,13 @@ pub trait Store: Send + Sync + 'static {
         expected_version: i64,
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
+    /// Contacts with a birthday among the customers the visibility allows, at
+    /// most `limit` (for the birthdays of the coming days).
+    async fn list_contacts_with_birthday(
+        &self,
+        visible: &Visibility,
+        limit: u32,
+    ) -> Result<Vec<Contact>, StoreError>;
 
     // Activities.
     async fn insert_activity(

@@ -111,6 +111,46 @@ impl Birthday {
     }
 }
 
+impl Birthday {
+    /// The first day on or after `from` on which this birthday falls, in the
+    /// solar calendar. A lunar birthday is converted with the year's lunar
+    /// calendar (a missing 30th counts as the 29th; a leap-month birthday in a
+    /// year without that leap month counts in the ordinary month); 29
+    /// February counts as 28 February in other years.
+    pub fn next_occurrence(&self, from: NaiveDate) -> Option<NaiveDate> {
+        let year = chrono::Datelike::year(&from);
+        (year - 1..=year + 1)
+            .filter_map(|y| self.in_year(y))
+            .filter(|d| *d >= from)
+            .min()
+    }
+
+    fn in_year(&self, year: i32) -> Option<NaiveDate> {
+        match self.calendar {
+            BirthdayCalendar::Solar => {
+                NaiveDate::from_ymd_opt(year, self.month.into(), self.day.into()).or_else(|| {
+                    NaiveDate::from_ymd_opt(year, self.month.into(), u32::from(self.day) - 1)
+                })
+            }
+            BirthdayCalendar::Lunar => {
+                let attempt = |day: u8, leap: bool| {
+                    lunar_lite::lunar_to_solar(lunar_lite::LunarDate {
+                        year,
+                        month: self.month,
+                        day,
+                        is_leap_month: leap,
+                    })
+                    .ok()
+                };
+                let solar = attempt(self.day, self.leap_month)
+                    .or_else(|| attempt(self.day.min(29), self.leap_month))
+                    .or_else(|| attempt(self.day.min(29), false))?;
+                NaiveDate::from_ymd_opt(solar.year, solar.month.into(), solar.day.into())
+            }
+        }
+    }
+}
+
 /// Text form used in storage: `solar:1975-03-12`, `lunar:-----08-15` (no year), `lunar:1980-04-02L` (leap month).
 impl fmt::Display for Birthday {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -397,6 +437,41 @@ mod tests {
         };
         let c = Contact::create(ok, id, cust, Utc::now()).unwrap();
         assert_eq!(c.roles, [DecisionRole::User, DecisionRole::DecisionMaker]);
+    }
+
+    #[test]
+    fn a_lunar_birthday_falls_on_its_solar_date_of_the_year() {
+        // 中秋 (lunar 8/15) is 25 September in 2026 (the official holiday).
+        let mid_autumn = Birthday::new(BirthdayCalendar::Lunar, None, 8, 15, false).unwrap();
+        let from = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+        assert_eq!(
+            mid_autumn.next_occurrence(from),
+            NaiveDate::from_ymd_opt(2026, 9, 25)
+        );
+        // 春节 (lunar 1/1) after it is 6 February 2027.
+        let spring = Birthday::new(BirthdayCalendar::Lunar, None, 1, 1, false).unwrap();
+        assert_eq!(
+            spring.next_occurrence(from),
+            NaiveDate::from_ymd_opt(2027, 2, 6)
+        );
+    }
+
+    #[test]
+    fn a_solar_birthday_comes_this_year_or_next_and_29_february_moves_to_the_28th() {
+        let b = Birthday::new(BirthdayCalendar::Solar, Some(1980), 3, 12, false).unwrap();
+        assert_eq!(
+            b.next_occurrence(NaiveDate::from_ymd_opt(2026, 3, 12).unwrap()),
+            NaiveDate::from_ymd_opt(2026, 3, 12)
+        );
+        assert_eq!(
+            b.next_occurrence(NaiveDate::from_ymd_opt(2026, 3, 13).unwrap()),
+            NaiveDate::from_ymd_opt(2027, 3, 12)
+        );
+        let leap = Birthday::new(BirthdayCalendar::Solar, None, 2, 29, false).unwrap();
+        assert_eq!(
+            leap.next_occurrence(NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()),
+            NaiveDate::from_ymd_opt(2026, 2, 28)
+        );
     }
 
     proptest! {

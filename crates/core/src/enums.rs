@@ -10,6 +10,15 @@ pub struct UnknownCode {
     pub expected: &'static str,
 }
 
+/// What every closed vocabulary offers, for code that lists or labels values
+/// of any of them (the web UI's filters and labels).
+pub trait Vocabulary: Copy + 'static {
+    fn all() -> &'static [Self];
+    fn code(self) -> &'static str;
+    fn label_zh(self) -> &'static str;
+    fn label_en(self) -> &'static str;
+}
+
 macro_rules! domain_enum {
     (
         $(#[$meta:meta])*
@@ -42,6 +51,21 @@ macro_rules! domain_enum {
             /// The English label.
             pub fn label_en(self) -> &'static str {
                 match self { $($name::$variant => $en),+ }
+            }
+        }
+
+        impl $crate::enums::Vocabulary for $name {
+            fn all() -> &'static [Self] {
+                Self::ALL
+            }
+            fn code(self) -> &'static str {
+                $name::code(self)
+            }
+            fn label_zh(self) -> &'static str {
+                $name::label_zh(self)
+            }
+            fn label_en(self) -> &'static str {
+                $name::label_en(self)
             }
         }
 

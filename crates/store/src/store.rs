@@ -1150,6 +1150,27 @@ impl Store for Db {
         }))
     }
 
+    async fn list_contacts_with_birthday(
+        &self,
+        visible: &Visibility,
+        limit: u32,
+    ) -> Result<Vec<Contact>, StoreError> {
+        let mut sql = Sql::new(format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE birthday IS NOT NULL"
+        ));
+        if *visible != Visibility::All {
+            sql.push(" AND customer_id IN (SELECT id FROM customers WHERE 1 = 1");
+            push_visibility(&mut sql, "owner_id", visible);
+            sql.push(")");
+        }
+        sql.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        self.fetch_all::<ContactRow>(sql)
+            .await?
+            .into_iter()
+            .map(Contact::try_from)
+            .collect()
+    }
+
     async fn update_contact(
         &self,
         contact: &Contact,

@@ -38,13 +38,35 @@ impl FromRequestParts<AppState> for Authed {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(&parts.headers).ok_or_else(|| {
-            ApiError::new(
+        if let Some(token) = bearer_token(&parts.headers) {
+            return Ok(Authed(state.app.authenticate(token).await?));
+        }
+        // The web UI's own scripts call the API with the session cookie; a
+        // change made that way must carry the page's CSRF token.
+        let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
+        let Some(session) = jar
+            .get(crate::ui::SESSION_COOKIE)
+            .map(|c| c.value().to_owned())
+        else {
+            return Err(ApiError::new(
                 ErrorCode::Unauthenticated,
                 "send `Authorization: Bearer TOKEN`; get a token from POST /api/v1/auth/login",
-            )
-        })?;
-        Ok(Authed(state.app.authenticate(token).await?))
+            ));
+        };
+        if !parts.method.is_safe() {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if sent != crate::ui::csrf_token(&session) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "a change with the session cookie needs the page's X-CSRF-Token header",
+                ));
+            }
+        }
+        Ok(Authed(state.app.authenticate(&session).await?))
     }
 }
 

@@ -11,8 +11,8 @@
 mod api;
 mod error;
 mod extract;
-mod home;
 mod observe;
+mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -37,7 +37,7 @@ pub fn router(app: App) -> Router {
     let state = AppState { app };
     api::routes(state.clone())
         .merge(observe::routes())
-        .route("/", axum::routing::get(home::home))
+        .merge(ui::routes())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -482,7 +482,13 @@ async fn a_stage_requiring_a_form_grade_opens_only_once_such_a_form_is_filled(s:
     );
 
     // A grade below A does not open the gate.
-    t.rep.post("/api/v1/forms", &json!({"template": "credit_grade_scoring", "case_id": case["id"], "answers": credit_answers(true)})).await;
+    let low = t.rep.post("/api/v1/forms", &json!({"template": "credit_grade_scoring", "case_id": case["id"], "answers": credit_answers(true)})).await;
+    assert_eq!(low.status, StatusCode::CREATED, "{}", low.body);
+    assert_eq!(
+        low.body["case_id"],
+        Value::Null,
+        "a customer form reached from a case is the customer's"
+    );
     let refused = t
         .rep
         .send(
