@@ -105,6 +105,25 @@ impl App {
         }
     }
 
+    /// The interface language the actor chose (`zh` or `en`), if any.
+    pub async fn user_language(&self, actor: &Actor) -> AppResult<Option<String>> {
+        self.store
+            .find_user_language(actor.id())
+            .await
+            .map_err(AppError::store("user"))
+    }
+
+    /// Remembers the actor's interface language: `zh` or `en`.
+    pub async fn set_user_language(&self, actor: &Actor, language: &str) -> AppResult<()> {
+        if !matches!(language, "zh" | "en") {
+            return Err(ValidationErrors::single("language", "invalid", "must be zh or en").into());
+        }
+        self.store
+            .set_user_language(actor.id(), language)
+            .await
+            .map_err(AppError::store("user"))
+    }
+
     pub async fn logout(&self, token: &str) -> AppResult<()> {
         self.store
             .delete_session(&auth::token_hash(token))

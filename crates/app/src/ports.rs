@@ -680,6 +680,11 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    // Preferences.
+    /// The interface language the user chose, if any.
+    async fn find_user_language(&self, user_id: UserId) -> Result<Option<String>, StoreError>;
+    async fn set_user_language(&self, user_id: UserId, language: &str) -> Result<(), StoreError>;
+
     // Idempotency keys, per user.
     async fn find_idempotent_response(
         &self,

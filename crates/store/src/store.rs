@@ -1950,6 +1950,26 @@ impl Store for Db {
         Ok(())
     }
 
+    async fn find_user_language(&self, user_id: UserId) -> Result<Option<String>, StoreError> {
+        let sql = Sql::new("SELECT language FROM user_preferences WHERE user_id = $1")
+            .arg(user_id.to_string());
+        Ok(self
+            .fetch_optional::<(String,)>(sql)
+            .await?
+            .map(|(language,)| language))
+    }
+
+    async fn set_user_language(&self, user_id: UserId, language: &str) -> Result<(), StoreError> {
+        let sql = Sql::new(
+            "INSERT INTO user_preferences (user_id, language) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE SET language = excluded.language",
+        )
+        .arg(user_id.to_string())
+        .arg(language);
+        self.execute(sql).await.map_err(backend)?;
+        Ok(())
+    }
+
     async fn find_idempotent_response(
         &self,
         user_id: UserId,

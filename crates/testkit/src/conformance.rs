@@ -4269,3 +4269,82 @@ pub async fn every_form_credit_and_period_write_appends_its_audit_entries(db: &d
     expected.reverse();
     assert_eq!(logged, expected);
 }
+
+pub async fn a_user_language_is_saved_and_replaced(db: &dyn Store) {
+    let mut w = World::new(db);
+    let user = w.user("zhangwei").await;
+    assert_eq!(db.find_user_language(user.id).await.unwrap(), None);
+    db.set_user_language(user.id, "en").await.unwrap();
+    assert_eq!(
+        db.find_user_language(user.id).await.unwrap().as_deref(),
+        Some("en")
+    );
+    db.set_user_language(user.id, "zh").await.unwrap();
+    assert_eq!(
+        db.find_user_language(user.id).await.unwrap().as_deref(),
+        Some("zh")
+    );
+}
+
+pub async fn contacts_with_a_birthday_are_listed_within_the_visibility(db: &dyn Store) {
+    let mut w = World::new(db);
+    let (mine, theirs) = (w.user("mine").await, w.user("theirs").await);
+    let a = w
+        .customer(
+            CustomerDraft {
+                name: "甲公司".into(),
+                ..Default::default()
+            },
+            mine.id,
+        )
+        .await;
+    let b = w
+        .customer(
+            CustomerDraft {
+                name: "乙公司".into(),
+                ..Default::default()
+            },
+            theirs.id,
+        )
+        .await;
+    let birthday =
+        tuoke_core::Birthday::new(tuoke_core::BirthdayCalendar::Lunar, None, 8, 15, false).unwrap();
+    for (customer, name) in [(a.id, "有生日"), (b.id, "别人的")] {
+        let draft = ContactDraft {
+            name: name.into(),
+            birthday: Some(birthday),
+            ..Default::default()
+        };
+        let contact = w.fx.contact(customer, draft);
+        let audit = w.created("contact", contact.id, &contact);
+        db.insert_contact(&contact, &audit).await.unwrap();
+    }
+    w.contact(a.id, "没生日").await;
+    let names = |list: Vec<Contact>| list.into_iter().map(|c| c.name).collect::<Vec<_>>();
+    let visible = names(
+        db.list_contacts_with_birthday(&Visibility::Owners(vec![mine.id]), 10)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(visible, ["有生日"]);
+    let mut all = names(
+        db.list_contacts_with_birthday(&Visibility::All, 10)
+            .await
+            .unwrap(),
+    );
+    all.sort();
+    assert_eq!(all, ["别人的", "有生日"]);
+    assert!(
+        db.list_contacts_with_birthday(&Visibility::Owners(vec![]), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        db.list_contacts_with_birthday(&Visibility::All, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

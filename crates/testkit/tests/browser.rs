@@ -433,5 +433,19 @@ async fn a_rep_and_a_manager_work_through_the_web_ui() {
     assert!(text_of(&c, "header").await.contains("Pipeline"));
     screenshot(&c, "11-english").await;
 
+    // The choice is the user's: a fresh browser shows English after login.
+    logout(&c).await;
+    c.delete_all_cookies().await.unwrap();
+    login(&c, &base, "wangfang", "password-123").await;
+    wait_for_text(&c, "My day").await;
+
+    // On a phone, the customer page still shows the visit form first thing after the profile.
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/customers/{haixin_id}"))
+        .await
+        .unwrap();
+    wait_for_text(&c, "Log a visit").await;
+    screenshot(&c, "12-phone-customer").await;
+
     c.close().await.unwrap();
 }

@@ -9,6 +9,8 @@ use tuoke_testkit::conformance_tests;
 use tuoke_testkit::db::{Fixtures, TestDb};
 
 conformance_tests!(
+    a_user_language_is_saved_and_replaced,
+    contacts_with_a_birthday_are_listed_within_the_visibility,
     a_user_round_trips_and_logs_in_by_username,
     users_are_listed_by_username_across_pages,
     a_user_update_is_stored_and_a_stale_one_changes_nothing,

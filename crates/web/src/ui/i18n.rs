@@ -180,6 +180,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("error", "出错了", "Something went wrong"),
     ("not_found", "找不到该页面或记录", "No such page or record"),
     ("back", "返回", "Back"),
+    ("period_from", "开始日期", "From"),
+    ("period_to", "结束日期", "To"),
 ];
 
 static TABLES: OnceLock<[BTreeMap<&'static str, &'static str>; 2]> = OnceLock::new();

@@ -56,11 +56,19 @@ pub async fn login(
         .login(&form.username, &form.password, &client)
         .await
     {
-        Ok((token, _)) => (
-            jar.add(session_cookie(token)),
-            Redirect::to(&safe_next(form.next.as_deref())),
-        )
-            .into_response(),
+        Ok((token, user)) => {
+            // The language the user saved follows them to this browser.
+            let actor = tuoke_app::Actor { user };
+            let jar = match state.app.user_language(&actor).await.ok().flatten() {
+                Some(l) => jar.add(lang_cookie(Lang::from_code(&l))),
+                None => jar,
+            };
+            (
+                jar.add(session_cookie(token)),
+                Redirect::to(&safe_next(form.next.as_deref())),
+            )
+                .into_response()
+        }
         Err(e) => {
             let key = if matches!(e, tuoke_app::AppError::RateLimited { .. }) {
                 "login_limited"
@@ -107,20 +115,34 @@ pub async fn logout(
 pub struct LangForm {
     lang: String,
     next: Option<String>,
+    csrf: Option<String>,
 }
 
-/// Switches the language; the browser remembers the choice.
+fn lang_cookie(lang: Lang) -> Cookie<'static> {
+    Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .permanent()
+        .http_only(true)
+        .build()
+}
+
+/// Switches the language; the browser remembers the choice, and so does the
+/// user's profile when someone is logged in.
 pub async fn switch_lang(
+    State(state): State<AppState>,
     jar: CookieJar,
     headers: axum::http::HeaderMap,
     Form(form): Form<LangForm>,
 ) -> Response {
     let lang = Lang::from_code(&form.lang);
-    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
-        .path("/")
-        .permanent()
-        .http_only(true)
-        .build();
+    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned())
+        && form.csrf.as_deref() == Some(super::super::csrf_token(&token).as_str())
+        && let Ok(actor) = state.app.authenticate(&token).await
+        && let Err(e) = state.app.set_user_language(&actor, lang.code()).await
+    {
+        tracing::warn!(error = %e, "could not save the language");
+    }
+    let cookie = lang_cookie(lang);
     let back = form.next.or_else(|| {
         headers
             .get(axum::http::header::REFERER)
