@@ -322,7 +322,7 @@ async fn a_rep_and_a_manager_work_through_the_web_ui() {
     wait_for_text(&c, "推进前尚缺").await;
     let flash = text_of(&c, ".flash").await;
     assert!(
-        flash.contains("拜访关键决策人") && flash.contains("credit_grade_scoring"),
+        flash.contains("拜访关键决策人") && flash.contains("《客户信用等级评分表》"),
         "{flash}"
     );
     screenshot(&c, "05-pipeline-refused").await;

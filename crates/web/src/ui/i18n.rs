@@ -103,6 +103,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("contacts_met", "访问对象", "Contacts met"),
     ("occurred_at", "日期和时间", "Date and time"),
     ("duration", "滞留时间（分钟）", "Duration (minutes)"),
+    ("duration_minutes", "滞留时间（分钟）", "Duration (minutes)"),
     ("content", "内容", "Content"),
     ("progress", "业务进度", "Progress"),
     ("attitude", "客户态度", "Attitude"),

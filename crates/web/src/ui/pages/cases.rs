@@ -15,7 +15,7 @@ use tuoke_core::{CaseId, CustomerId};
 
 use super::{bad_csrf, failure, label, local_time, text};
 use crate::AppState;
-use crate::ui::{Lang, Viewer, render};
+use crate::ui::{Viewer, render};
 
 const DEFAULT_TEMPLATE: &str = "big_account_five_stages";
 
@@ -23,13 +23,35 @@ const DEFAULT_TEMPLATE: &str = "big_account_five_stages";
 pub struct BoardQuery {
     template: Option<String>,
     view: Option<String>,
+    /// List view filters.
+    stage: Option<String>,
+    owner_id: Option<String>,
+    overdue: Option<String>,
     refused: Option<String>,
     moved: Option<String>,
     requested: Option<String>,
 }
 
-fn describe(lang: Lang, unmet: &[Unmet]) -> Vec<String> {
-    unmet.iter().map(|u| u.describe(lang.code())).collect()
+/// What is missing, in the viewer's language, forms named by their names.
+async fn describe(state: &AppState, viewer: &Viewer, unmet: &[Unmet]) -> Vec<String> {
+    let lang = viewer.lang;
+    let mut lines = Vec::with_capacity(unmet.len());
+    for u in unmet {
+        let mut line = u.describe(lang.code());
+        if let Unmet::Form { form, .. } = u
+            && let Ok(t) = state
+                .app
+                .template::<tuoke_core::forms::FormTemplate>(form, None)
+                .await
+        {
+            line = line.replace(
+                form.as_str(),
+                &format!("《{}》", text(lang, &t.template.name)),
+            );
+        }
+        lines.push(line);
+    }
+    lines
 }
 
 pub async fn pipeline(
@@ -57,9 +79,16 @@ pub async fn pipeline(
             },
         );
     };
+    let list_view = q.view.as_deref() == Some("list");
+    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
     let filter = CaseFilter {
         template_key: Some(key.clone()),
         status: Some(CaseStatus::Open),
+        stage: nonempty(&q.stage).filter(|_| list_view),
+        owner_id: nonempty(&q.owner_id)
+            .and_then(|o| o.parse().ok())
+            .filter(|_| list_view),
+        due_by: (list_view && q.overdue.as_deref() == Some("1")).then(|| app.now()),
         ..CaseFilter::visible(Visibility::All)
     };
     let cases = match app
@@ -106,10 +135,8 @@ pub async fn pipeline(
         (Some(id), _, _) => match id.parse::<CaseId>() {
             Ok(id) => match app.get_case(actor, id).await {
                 Ok(detail) => {
-                    let missing = detail
-                        .gate
-                        .map(|g| describe(lang, &g.unmet))
-                        .unwrap_or_default();
+                    let unmet = detail.gate.map(|g| g.unmet).unwrap_or_default();
+                    let missing = describe(&state, &viewer, &unmet).await;
                     (
                         Some(format!(
                             "{} {}{}",
@@ -131,10 +158,26 @@ pub async fn pipeline(
         ),
         _ => (None, "ok"),
     };
+    let owners: Vec<_> = app
+        .list_users(actor, &PageRequest::first(PageRequest::MAX_LIMIT))
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .map(|u| minijinja::context! { id => u.id.to_string(), name => u.display_name })
+                .collect()
+        })
+        .unwrap_or_default();
+    let stages: Vec<_> = current
+        .template
+        .stages
+        .iter()
+        .map(|s| minijinja::context! { key => s.key(), name => text(lang, &s.name) })
+        .collect();
     let template_options: Vec<_> = templates.iter().map(|t| minijinja::context! { key => t.stored.key.clone(), name => text(lang, &t.template.name) }).collect();
     let page = minijinja::context! {
         nav => "pipeline", template => key, template_name => text(lang, &current.template.name), templates => template_options,
-        columns => columns, back => back, list_view => q.view.as_deref() == Some("list"), flash => flash, flash_kind => flash_kind,
+        columns => columns, back => back, list_view => list_view, stage => q.stage.clone(), owner_id => q.owner_id.clone(), overdue => q.overdue.as_deref() == Some("1"), owners => owners, stages => stages, flash => flash, flash_kind => flash_kind,
         rows => cases.iter().map(|c| minijinja::context! { id => c.id.to_string(), title => c.title.clone(), customer => names.get(&c.customer_id).cloned().unwrap_or_default(), stage => current.template.stage(&c.stage).map(|s| text(lang, &s.name)).unwrap_or_default(), amount => c.expected_amount.map(|m| m.to_string()), due => c.stage_due_at.map(local_time), overdue => c.stage_due_at.is_some_and(|d| d < now) }).collect::<Vec<_>>(),
     };
     render("pipeline.html", Some(&viewer), lang, page)
@@ -145,6 +188,7 @@ fn case_page(
     detail: CaseDetail,
     customer_name: String,
     history: Vec<minijinja::Value>,
+    missing: Vec<String>,
     flash: Option<(String, &'static str)>,
 ) -> Response {
     let lang = viewer.lang;
@@ -187,7 +231,7 @@ fn case_page(
         template_name => text(lang, &template.name), path => path,
         stage => stage.map(|s| minijinja::context! { name => text(lang, &s.name), goal => s.goal.as_ref().map(|g| text(lang, g)), probability => s.probability(), exit_or_terminate => s.exit == tuoke_core::process::template::ExitRule::AdvanceOrTerminate }),
         checklist => checklist, forms => forms, last => last,
-        gate => detail.gate.as_ref().map(|g| minijinja::context! { open => g.is_open(), missing => describe(lang, &g.unmet) }),
+        gate => detail.gate.as_ref().map(|g| minijinja::context! { open => g.is_open(), missing => missing }),
         approval => detail.approval.as_ref().map(|a| minijinja::context! { status => label(lang, a.status), comment => a.comment.clone(), requested_at => local_time(a.requested_at) }),
         history => history,
     };
@@ -243,7 +287,11 @@ async fn show_case(
             }
         })
         .collect();
-    case_page(viewer, detail, customer, history, flash)
+    let missing = match &detail.gate {
+        Some(g) => describe(state, viewer, &g.unmet).await,
+        None => Vec::new(),
+    };
+    case_page(viewer, detail, customer, history, missing, flash)
 }
 
 pub async fn show(
@@ -385,7 +433,7 @@ pub async fn advance(
             let message = format!(
                 "{}{}",
                 crate::ui::i18n::t(lang, "gate_missing"),
-                describe(lang, &report.unmet).join("；")
+                describe(&state, &viewer, &report.unmet).await.join("；")
             );
             let mut page = show_case(&state, &viewer, case_id, Some((message, "error"))).await;
             *page.status_mut() = axum::http::StatusCode::CONFLICT;

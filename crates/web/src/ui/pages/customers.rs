@@ -23,7 +23,7 @@ use tuoke_core::{
 
 use super::{bad_csrf, failure, label, labelled, local_time, options, text};
 use crate::AppState;
-use crate::ui::{Lang, Viewer, render};
+use crate::ui::{Viewer, render};
 
 /// The list's query: every filter is a query parameter, so a search can be bookmarked.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -231,12 +231,7 @@ pub async fn create(
                         crate::ui::i18n::t(lang, "duplicate_warning")
                     )
                 }
-                AppError::Validation(v) => {
-                    v.0.iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }
+                AppError::Validation(v) => super::field_errors(lang, v),
                 _ => e.to_string(),
             };
             let page = minijinja::context! {
@@ -522,27 +517,11 @@ pub async fn log_visit(
     match state.app.create_activity(&viewer.actor, draft).await {
         Ok(_) => Redirect::to(&format!("/customers/{id}#timeline")).into_response(),
         Err(AppError::Validation(v)) => {
-            let message =
-                v.0.iter()
-                    .map(|f| format!("{}: {}", field_label(lang, &f.field), f.message))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+            let message = super::field_errors(lang, &v);
             let mut page = show_with(state, viewer, id, Some((message, "error"))).await;
             *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             page
         }
         Err(e) => failure(&viewer, e),
     }
-}
-
-/// A field's label on the visit form.
-fn field_label(lang: Lang, field: &str) -> String {
-    let key = match field {
-        "content" => "content",
-        "duration_minutes" => "duration",
-        "next_follow_up" => "next_follow_up",
-        "gift_value" => "gift_value",
-        _ => return field.to_owned(),
-    };
-    crate::ui::i18n::t(lang, key).to_owned()
 }

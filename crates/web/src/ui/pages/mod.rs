@@ -74,6 +74,36 @@ pub(crate) fn failure(viewer: &Viewer, e: AppError) -> Response {
     error_page(Some(viewer), lang, status, &message)
 }
 
+/// Every bad field of a refused form, in the viewer's language: the field's
+/// label and, in Chinese, the reason by its stable code.
+pub(crate) fn field_errors(lang: Lang, errors: &tuoke_core::ValidationErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| {
+            let name = super::i18n::t(lang, &e.field);
+            let name = if name.is_empty() {
+                e.field.as_str()
+            } else {
+                name
+            };
+            let reason = match (lang, e.code.as_str()) {
+                (Lang::En, _) => e.message.as_str(),
+                (Lang::Zh, "required") => "必填",
+                (Lang::Zh, "too_long") => "内容过长",
+                (Lang::Zh, "out_of_range") => "超出范围",
+                (Lang::Zh, "unknown") => "不存在",
+                (Lang::Zh, "not_allowed") => "此处不适用",
+                (Lang::Zh, "invalid_transition") => "不允许这样变更状态",
+                (Lang::Zh, "inactive") => "该用户已停用",
+                (Lang::Zh, _) => "格式不正确",
+            };
+            format!("{name}：{reason}")
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 /// The refusal of a post without this session's CSRF token.
 pub(crate) fn bad_csrf(viewer: &Viewer) -> Response {
     error_page(
