@@ -167,10 +167,36 @@ async fn login(c: &Client, base: &str, user: &str, password: &str) {
     fill(c, "#username", user).await;
     fill(c, "#password", password).await;
     click(c, "form[action='/login'] button[type=submit]").await;
+    wait_until_away_from(c, "/login").await;
+}
+
+/// Waits until the browser has left a page (a form post and its redirect are done).
+async fn wait_until_away_from(c: &Client, path: &str) {
+    let started = Instant::now();
+    while c.current_url().await.unwrap().path() == path {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still on {path}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("main"))
+        .await
+        .unwrap();
 }
 
 async fn logout(c: &Client) {
     click(c, "form[action='/logout'] button").await;
+    let started = Instant::now();
+    while c.current_url().await.unwrap().path() != "/login" {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the logout never reached the login page"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A process whose first stage needs a checklist item and a credit rating of
@@ -403,7 +429,15 @@ async fn a_rep_and_a_manager_work_through_the_web_ui() {
     screenshot(&c, "09-approvals").await;
     fill(&c, "input[name=comment]", "同意推进").await;
     click(&c, "button[value=approve]").await;
-    wait_for_text(&c, "待我审批").await;
+    // The decision is done when the request has left the inbox.
+    let started = Instant::now();
+    while c.find(Locator::Css("button[value=approve]")).await.is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the approval stayed in the inbox"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     c.goto(&case_url).await.unwrap();
     wait_for_text(&c, "签约成交").await;
     assert!(text_of(&c, ".path li.current").await.contains("签约成交"));

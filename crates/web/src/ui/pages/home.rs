@@ -34,6 +34,7 @@ struct CaseDue {
 #[derive(Serialize)]
 struct Waiting {
     case_id: Option<String>,
+    title: Option<String>,
     stage: Option<String>,
     requested_at: String,
 }
@@ -141,14 +142,27 @@ pub async fn my_day(State(state): State<AppState>, viewer: Viewer) -> Response {
         Ok(page) => page.items,
         Err(e) => return failure(&viewer, e),
     };
-    let waiting: Vec<Waiting> = approvals
-        .into_iter()
-        .map(|a| Waiting {
+    let mut waiting = Vec::with_capacity(approvals.len());
+    for a in approvals {
+        // The case's title and the stage's name, where the approver can see the case.
+        let case = match a.case_id {
+            Some(id) => app.get_case(actor, id).await.ok(),
+            None => None,
+        };
+        let stage = match (&case, &a.stage) {
+            (Some(d), Some(key)) => d
+                .template
+                .stage(key)
+                .map(|s| super::text(viewer.lang, &s.name)),
+            _ => a.stage.clone(),
+        };
+        waiting.push(Waiting {
             case_id: a.case_id.map(|c| c.to_string()),
-            stage: a.stage,
+            title: case.map(|d| d.case.title),
+            stage,
             requested_at: local_time(a.requested_at),
-        })
-        .collect();
+        });
+    }
     let birthdays = match app.upcoming_birthdays(actor, today, 7).await {
         Ok(list) => list,
         Err(e) => return failure(&viewer, e),
