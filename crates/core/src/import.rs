@@ -264,6 +264,16 @@ impl ColumnMap {
             .map(|(_, _, h)| h.as_str())
     }
 
+    /// The trimmed, non-empty cell of a row for a column.
+    pub fn cell<'a>(&self, row: &'a [String], column: Column) -> Option<&'a str> {
+        self.columns
+            .iter()
+            .find(|(_, c, _)| *c == column)
+            .and_then(|(i, _, _)| row.get(*i))
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+    }
+
     /// The header to name in a validation error about a draft field.
     fn header_for_field(&self, field: &str) -> String {
         let column = Column::ALL.iter().copied().find(|c| c.key() == field);
@@ -524,10 +534,15 @@ pub fn duplicates_in_file<'a>(
 }
 
 /// The draft a re-imported row makes of an existing customer: the row's
-/// name and every non-empty cell; empty cells keep what is there.
+/// name (unless it is only another spelling of the same duplicate-check
+/// key) and every non-empty cell; empty cells keep what is there.
 pub fn merge(current: CustomerDraft, row: CustomerDraft) -> CustomerDraft {
     CustomerDraft {
-        name: row.name,
+        name: if normalize_name(&row.name) == normalize_name(&current.name) {
+            current.name
+        } else {
+            row.name
+        },
         short_name: row.short_name.or(current.short_name),
         credit_code: row.credit_code.or(current.credit_code),
         nature: row.nature.or(current.nature),
@@ -866,6 +881,11 @@ mod tests {
         assert_eq!(merged.tier, Some(Tier::Key));
         assert_eq!(merged.city.as_deref(), Some("青岛"));
         assert_eq!(merge(current.clone(), current.clone()), current);
+        let respelled = CustomerDraft {
+            name: "海 信".into(),
+            ..Default::default()
+        };
+        assert_eq!(merge(current.clone(), respelled).name, "海信");
     }
 
     fn opt<T: Clone + std::fmt::Debug + 'static>(
