@@ -310,7 +310,8 @@ pub fn map_headers(
     for (i, header) in headers.iter().enumerate() {
         let header = header.trim().trim_start_matches('\u{feff}').trim();
         let column = match overrides.get(&header_key(header)) {
-            Some(k) if k.trim().is_empty() => None,
+            // Ignored on purpose: no warning.
+            Some(k) if k.trim().is_empty() => continue,
             Some(k) => match Column::from_header(k) {
                 Some(c) => Some(c),
                 None => {
@@ -701,6 +702,7 @@ mod tests {
         assert_eq!(m.header_of(Column::Name), Some("单位"));
         assert_eq!(m.header_of(Column::ShortName), Some("名称"));
         assert_eq!(m.header_of(Column::Phone), None);
+        assert!(m.ignored.is_empty(), "ignored on purpose: {:?}", m.ignored);
 
         let bad: HashMap<String, String> = [("单位".to_owned(), "nmae".to_owned())].into();
         let err = map_headers(&strings(&["单位", "名称"]), &bad).unwrap_err();

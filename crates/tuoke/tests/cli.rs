@@ -695,3 +695,29 @@ fn exports_read_back_with_calamine_and_csv_with_the_right_rows_and_columns() {
     assert!(ok, "{err}");
     assert!(out.contains("created 0, updated 0, unchanged 2"), "{out}");
 }
+
+#[test]
+fn a_mapping_file_names_columns_the_vocabulary_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, "单位全称,片区,传真\n深圳齐心,广东 深圳,0755-1\n").unwrap();
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(
+        &mapping,
+        "[columns]\n\"单位全称\" = \"name\"\n\"片区\" = \"region\"\n\"传真\" = \"\"\n",
+    )
+    .unwrap();
+    let (ok, out, err) = import(&db, &file, &[]);
+    assert!(!ok, "without the mapping there is no name column: {out}");
+    assert!(err.contains("no customer name column"), "{err}");
+    let (ok, out, err) = import(&db, &file, &["--mapping", mapping.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("created 1"), "{out}");
+    assert!(
+        !err.contains("传真"),
+        "an ignored column draws no warning: {err}"
+    );
+    let all = export_csv(&db, dir.path(), &[]);
+    assert_eq!(column(&all, "市"), ["深圳"]);
+}
