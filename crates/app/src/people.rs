@@ -92,6 +92,22 @@ impl App {
         Ok((token, user))
     }
 
+    /// The active user with this login name as the actor of a command run
+    /// on the server itself (`tuoke import --as NAME`): whoever can run the
+    /// binary against the database is trusted, as with `tuoke user add`.
+    pub async fn local_actor(&self, username: &str) -> AppResult<Actor> {
+        let name = Username::parse(username)?;
+        match self
+            .store
+            .find_user_credentials(&name)
+            .await
+            .map_err(AppError::store("user"))?
+        {
+            Some((user, _)) if user.active => Ok(Actor { user }),
+            _ => Err(AppError::NotFound { entity: "user" }),
+        }
+    }
+
     /// The user a session token belongs to.
     pub async fn authenticate(&self, token: &str) -> AppResult<Actor> {
         match self

@@ -19,6 +19,7 @@ pub mod enums;
 pub mod finance;
 pub mod forms;
 pub mod ids;
+pub mod import;
 pub mod money;
 pub mod process;
 pub mod text;

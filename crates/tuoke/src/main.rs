@@ -1,8 +1,12 @@
 //! `tuoke`: the command line. It reads the configuration, wires the store,
 //! the use cases and the web service together, and runs one command.
 
+mod export;
+mod import;
+
 use std::io::Read;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -53,6 +57,77 @@ enum Command {
     /// Work with process and form template files.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Import records from CSV (UTF-8 or GBK) or Excel files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export records as CSV or Excel files.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import customers. Columns are found by their headers, in Chinese or
+    /// English (客户名称/name, 简称, 统一社会信用代码, 地区, 客户类型, 负责人/owner…).
+    /// Every row is checked first; by default one bad row rejects the whole
+    /// file. A row matching an existing customer (credit code or name)
+    /// updates it, so importing a file again is safe.
+    Customers {
+        /// A .csv (UTF-8 or GBK/GB18030), .xlsx or .xls file.
+        file: PathBuf,
+        /// A TOML file mapping headers to fields: `[columns]` then `"单位" = "name"`.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Import the good rows and write the bad ones, with the reason, to the rejects file.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where rejected rows go (default: FILE's name with `.rejects.csv`).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// The user the import acts as (and the owner of rows naming none).
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Export the customers a filter selects; `tuoke import customers` reads the file back.
+    Customers {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: export::Format,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Search text: part of the name or short name, or pinyin initials.
+        #[arg(long)]
+        q: Option<String>,
+        /// Only customers with this status (prospect, target, developing, customer, dormant, lost).
+        #[arg(long, value_parser = parse_status)]
+        status: Option<tuoke_core::CustomerStatus>,
+        /// Only customers in this province.
+        #[arg(long)]
+        province: Option<String>,
+        /// Language of the headers and labels: zh or en.
+        #[arg(long, default_value = "zh", value_parser = parse_lang)]
+        lang: tuoke_core::import::Lang,
+        /// The user whose view of the customers is exported.
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
+}
+
+fn parse_status(s: &str) -> Result<tuoke_core::CustomerStatus, String> {
+    s.parse()
+        .map_err(|e: tuoke_core::enums::UnknownCode| e.to_string())
+}
+
+fn parse_lang(s: &str) -> Result<tuoke_core::import::Lang, String> {
+    match s {
+        "zh" => Ok(tuoke_core::import::Lang::Zh),
+        "en" => Ok(tuoke_core::import::Lang::En),
+        _ => Err("expected zh or en".into()),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +181,45 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Template(TemplateCommand::Check { files }) => check_templates(&files),
+        Command::Import(ImportCommand::Customers {
+            file,
+            mapping,
+            skip_invalid,
+            rejects,
+            as_user,
+        }) => {
+            let app = App::with_system_clock(Arc::new(open(&cli.db.url).await?));
+            let opts = import::ImportOptions {
+                mapping,
+                skip_invalid,
+                rejects,
+                as_user,
+            };
+            import_customers(&app, &file, &opts).await
+        }
+        Command::Export(ExportCommand::Customers {
+            format,
+            out,
+            q,
+            status,
+            province,
+            lang,
+            as_user,
+        }) => {
+            let app = App::with_system_clock(Arc::new(open(&cli.db.url).await?));
+            let actor = app
+                .local_actor(&as_user)
+                .await
+                .map_err(|e| anyhow::anyhow!("acting as `{as_user}`: {e}"))?;
+            let filter = export::Filter {
+                q,
+                status,
+                province,
+            };
+            let n = export::export_customers(&app, &actor, filter, format, lang, &out).await?;
+            println!("exported {n} customers to {}", out.display());
+            Ok(())
+        }
         Command::User(UserCommand::Add {
             name,
             role,
@@ -133,6 +247,45 @@ async fn main() -> Result<()> {
                 Err(e) => bail!("could not add the user: {e}"),
             }
         }
+    }
+}
+
+/// Runs an import and prints its report; fails when the file is rejected.
+async fn import_customers(
+    app: &App,
+    file: &std::path::Path,
+    opts: &import::ImportOptions,
+) -> Result<()> {
+    let report = import::import_customers(app, file, opts).await?;
+    let applied = report.created + report.updated + report.unchanged > 0 || opts.skip_invalid;
+    println!(
+        "created {}, updated {}, unchanged {}, rejected {}",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.rejected.len()
+    );
+    for e in report.rejected.values().flatten() {
+        println!("{}:{e}", file.display());
+    }
+    if let Some(out) = &report.rejects_file {
+        println!(
+            "the rejected rows are in {} (reason in the last column): fix them and import that file",
+            out.display()
+        );
+    }
+    if report.rejected.is_empty() || opts.skip_invalid {
+        Ok(())
+    } else if applied {
+        bail!(
+            "{} row(s) failed while importing; the others were imported, and importing the fixed file again completes it",
+            report.rejected.len()
+        )
+    } else {
+        bail!(
+            "{} of the rows have problems; nothing was imported",
+            report.rejected.len()
+        )
     }
 }
 

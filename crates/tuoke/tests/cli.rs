@@ -45,6 +45,8 @@ fn every_command_has_help() {
         &["serve", "--help"],
         &["migrate", "--help"],
         &["user", "add", "--help"],
+        &["import", "customers", "--help"],
+        &["export", "customers", "--help"],
     ] {
         let (ok, out, _) = run(tuoke().args(args), "");
         assert!(ok, "{args:?}");
@@ -343,4 +345,379 @@ fn every_builtin_template_passes_the_checker() {
     let (ok, out, err) = run(tuoke().args(["template", "check"]).args(&files), "");
     assert!(ok, "{err}");
     assert_eq!(out.lines().count(), files.len());
+}
+
+// Import and export of customers.
+
+const HEADERS: &str = "客户名称,简称,统一社会信用代码,地区,客户类型,负责人,月采购额";
+const GOOD_ROWS: &str = "深圳市齐心文具有限公司,齐心,91350100M000100Y43,广东省深圳市,上市公司,张伟,\"50,000\"\n\
+青岛海信集团,海信,,山东 青岛,国有企业,zhangwei,5万\n";
+
+/// A migrated database with an `admin` and the rep `zhangwei` (张伟).
+fn customer_db(dir: &std::path::Path) -> String {
+    let db = format!("sqlite://{}", dir.join("t.db").display());
+    let (ok, _, err) = run(tuoke().args(["migrate", "--db", &db]), "");
+    assert!(ok, "{err}");
+    for (name, role, display) in [("admin", "admin", "管理员"), ("zhangwei", "rep", "张伟")] {
+        let (ok, _, err) = run(
+            tuoke().args([
+                "--db",
+                &db,
+                "user",
+                "add",
+                name,
+                "--role",
+                role,
+                "--display-name",
+                display,
+                "--password-stdin",
+            ]),
+            "secret-pass-1\n",
+        );
+        assert!(ok, "{err}");
+    }
+    db
+}
+
+fn import(db: &str, file: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    run(
+        tuoke()
+            .args(["--db", db, "import", "customers"])
+            .arg(file)
+            .args(extra),
+        "",
+    )
+}
+
+/// The exported customers as CSV records (header first), read with the csv crate.
+fn export_csv(db: &str, dir: &std::path::Path, extra: &[&str]) -> Vec<Vec<String>> {
+    let out = dir.join("export.csv");
+    let (ok, _, err) = run(
+        tuoke()
+            .args([
+                "--db",
+                db,
+                "export",
+                "customers",
+                "--format",
+                "csv",
+                "--out",
+            ])
+            .arg(&out)
+            .args(extra),
+        "",
+    );
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "the CSV starts with a BOM"
+    );
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn column(records: &[Vec<String>], header: &str) -> Vec<String> {
+    let i = records[0].iter().position(|h| h == header).unwrap();
+    records[1..].iter().map(|r| r[i].clone()).collect()
+}
+
+#[test]
+fn utf8_gbk_and_xlsx_files_import_the_same_customers() {
+    let text = format!("{HEADERS}\n{GOOD_ROWS}");
+    let mut exports = Vec::new();
+    for kind in ["utf8", "utf8-bom", "gbk", "xlsx"] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = customer_db(dir.path());
+        let file = match kind {
+            "xlsx" => {
+                let path = dir.path().join("客户.xlsx");
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let sheet = book.add_worksheet();
+                let rows = [
+                    HEADERS.split(',').collect::<Vec<_>>(),
+                    vec![
+                        "深圳市齐心文具有限公司",
+                        "齐心",
+                        "91350100M000100Y43",
+                        "广东省深圳市",
+                        "上市公司",
+                        "张伟",
+                    ],
+                    vec![
+                        "青岛海信集团",
+                        "海信",
+                        "",
+                        "山东 青岛",
+                        "国有企业",
+                        "zhangwei",
+                        "5万",
+                    ],
+                ];
+                for (r, row) in rows.iter().enumerate() {
+                    for (c, cell) in row.iter().enumerate() {
+                        sheet.write_string(r as u32, c as u16, *cell).unwrap();
+                    }
+                }
+                sheet.write_number(1, 6, 50000.0).unwrap();
+                book.save(&path).unwrap();
+                path
+            }
+            _ => {
+                let path = dir.path().join("客户.csv");
+                let bytes = match kind {
+                    "gbk" => {
+                        let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+                        assert!(!unmappable);
+                        assert!(std::str::from_utf8(&bytes).is_err(), "really GBK");
+                        bytes.into_owned()
+                    }
+                    "utf8-bom" => [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat(),
+                    _ => text.clone().into_bytes(),
+                };
+                std::fs::write(&path, bytes).unwrap();
+                path
+            }
+        };
+        let (ok, out, err) = import(&db, &file, &[]);
+        assert!(ok, "{kind}: {out}{err}");
+        assert!(
+            out.contains("created 2, updated 0, unchanged 0, rejected 0"),
+            "{kind}: {out}"
+        );
+        exports.push(export_csv(&db, dir.path(), &[]));
+    }
+    let first = &exports[0];
+    assert_eq!(first.len(), 3, "{first:?}");
+    assert_eq!(
+        column(first, "客户名称"),
+        ["深圳市齐心文具有限公司", "青岛海信集团"]
+    );
+    assert_eq!(column(first, "省"), ["广东", "山东"]);
+    assert_eq!(column(first, "市"), ["深圳", "青岛"]);
+    assert_eq!(column(first, "客户性质"), ["上市公司", "国有企业"]);
+    assert_eq!(column(first, "负责人"), ["zhangwei", "zhangwei"]);
+    assert_eq!(column(first, "月采购额"), ["50000.00", "50000.00"]);
+    for (kind, other) in ["utf8-bom", "gbk", "xlsx"].iter().zip(&exports[1..]) {
+        assert_eq!(other, first, "{kind}");
+    }
+}
+
+const BAD_FILE: &str = "客户名称,统一社会信用代码,客户类型,负责人\n\
+深圳市齐心文具有限公司,91350100M000100Y43,上市公司,张伟\n\
+华为技术,91350100M000100Y44,,\n\
+青岛海信集团,,国有企业,zhangwei\n\
+坏公司,,外星企业,nobody\n";
+
+#[test]
+fn a_file_with_bad_rows_is_rejected_whole_with_every_problem_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let file = dir.path().join("bad.csv");
+    std::fs::write(&file, BAD_FILE).unwrap();
+    let (ok, out, err) = import(&db, &file, &[]);
+    assert!(!ok, "{out}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(out.contains("rejected 2"), "{out}");
+    for expected in [
+        "line 3, column 统一社会信用代码:",
+        "line 5, column 客户类型: unknown value `外星企业`",
+        "line 5, column 负责人: no user `nobody`",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    assert_eq!(
+        export_csv(&db, dir.path(), &[]).len(),
+        1,
+        "nothing imported"
+    );
+}
+
+#[test]
+fn skip_invalid_imports_the_good_rows_and_the_fixed_rejects_import_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let file = dir.path().join("bad.csv");
+    std::fs::write(&file, BAD_FILE).unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    let (ok, out, err) = import(
+        &db,
+        &file,
+        &["--skip-invalid", "--rejects", rejects.to_str().unwrap()],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("created 2, updated 0, unchanged 0, rejected 2"),
+        "{out}"
+    );
+
+    let bytes = std::fs::read(&rejects).unwrap();
+    let mut records: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(
+        records[0],
+        [
+            "客户名称",
+            "统一社会信用代码",
+            "客户类型",
+            "负责人",
+            "错误原因"
+        ]
+    );
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[1][0], "华为技术");
+    assert!(
+        records[1][4].contains("统一社会信用代码"),
+        "{:?}",
+        records[1]
+    );
+    assert_eq!(records[2][0], "坏公司");
+    assert!(records[2][4].contains("外星企业") && records[2][4].contains("nobody"));
+
+    // Fix the two rows and import the rejects file.
+    records[1][1] = String::new();
+    records[2][2] = "中小企业".into();
+    records[2][3] = "admin".into();
+    let mut w = csv::Writer::from_path(&rejects).unwrap();
+    for r in &records {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+    let (ok, out, err) = import(&db, &rejects, &[]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("created 2, updated 0, unchanged 0, rejected 0"),
+        "{out}"
+    );
+    assert!(
+        err.contains("错误原因"),
+        "the reason column is ignored: {err}"
+    );
+    let all = export_csv(&db, dir.path(), &[]);
+    assert_eq!(all.len(), 5);
+    assert_eq!(
+        column(&all, "负责人"),
+        ["admin", "admin", "zhangwei", "zhangwei"],
+        "{all:?}"
+    );
+}
+
+#[test]
+fn importing_again_updates_or_leaves_customers_instead_of_duplicating_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, format!("{HEADERS}\n{GOOD_ROWS}")).unwrap();
+    let (ok, out, _) = import(&db, &file, &[]);
+    assert!(ok && out.contains("created 2"), "{out}");
+
+    let (ok, out, err) = import(&db, &file, &[]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("created 0, updated 0, unchanged 2, rejected 0"),
+        "{out}{err}"
+    );
+
+    // Matched by the credit code (another spelling of the name) and by the
+    // normalised name (full-width, spaces), with one change each.
+    std::fs::write(
+        &file,
+        "名称,信用代码,简称,ABC\n\
+         齐心文具,91350100m000100y43,齐心,A\n\
+         青岛 海信集团,,海信,\n",
+    )
+    .unwrap();
+    let (ok, out, err) = import(&db, &file, &[]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("created 0, updated 1, unchanged 1, rejected 0"),
+        "{out}"
+    );
+    let all = export_csv(&db, dir.path(), &["--lang", "en"]);
+    assert_eq!(all.len(), 3);
+    assert_eq!(column(&all, "Name"), ["青岛海信集团", "齐心文具"]);
+    assert_eq!(column(&all, "ABC"), ["", "A"]);
+}
+
+#[test]
+fn exports_read_back_with_calamine_and_csv_with_the_right_rows_and_columns() {
+    use calamine::{Data, Reader, open_workbook_auto};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, format!("{HEADERS}\n{GOOD_ROWS}")).unwrap();
+    let (ok, out, _) = import(&db, &file, &[]);
+    assert!(ok, "{out}");
+
+    let xlsx = dir.path().join("customers.xlsx");
+    let (ok, out, err) = run(
+        tuoke()
+            .args([
+                "--db",
+                &db,
+                "export",
+                "customers",
+                "--format",
+                "xlsx",
+                "--out",
+            ])
+            .arg(&xlsx),
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("exported 2 customers"), "{out}");
+    let mut book = open_workbook_auto(&xlsx).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0][0], Data::String("客户名称".into()));
+    assert_eq!(rows[0].len(), 18);
+    assert_eq!(rows[1][0], Data::String("深圳市齐心文具有限公司".into()));
+    assert_eq!(rows[1][2], Data::String("91350100M000100Y43".into()));
+    assert_eq!(rows[1][12], Data::Float(50000.0));
+
+    // Filters and English headers; the XLSX imports back unchanged.
+    let en = export_csv(&db, dir.path(), &["--lang", "en", "--province", "广东"]);
+    assert_eq!(en.len(), 2);
+    assert_eq!(en[0][0], "Name");
+    assert_eq!(column(&en, "Nature"), ["Listed company"]);
+    assert_eq!(export_csv(&db, dir.path(), &["--q", "hx"]).len(), 2);
+    let (ok, out, err) = import(&db, &xlsx, &[]);
+    assert!(ok, "{err}");
+    assert!(out.contains("created 0, updated 0, unchanged 2"), "{out}");
+}
+
+#[test]
+fn a_mapping_file_names_columns_the_vocabulary_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, "单位全称,片区,传真\n深圳齐心,广东 深圳,0755-1\n").unwrap();
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(
+        &mapping,
+        "[columns]\n\"单位全称\" = \"name\"\n\"片区\" = \"region\"\n\"传真\" = \"\"\n",
+    )
+    .unwrap();
+    let (ok, out, err) = import(&db, &file, &[]);
+    assert!(!ok, "without the mapping there is no name column: {out}");
+    assert!(err.contains("no customer name column"), "{err}");
+    let (ok, out, err) = import(&db, &file, &["--mapping", mapping.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("created 1"), "{out}");
+    assert!(
+        !err.contains("传真"),
+        "an ignored column draws no warning: {err}"
+    );
+    let all = export_csv(&db, dir.path(), &[]);
+    assert_eq!(column(&all, "市"), ["深圳"]);
 }
