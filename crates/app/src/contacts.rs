@@ -142,11 +142,22 @@ impl App {
         let until = from + chrono::Duration::days(days);
         let mut names = std::collections::HashMap::new();
         let mut upcoming = Vec::new();
+        // Many contacts share a birthday: convert each (lunar) date once.
+        let mut occurrences = std::collections::HashMap::new();
         for contact in contacts {
             let Some(birthday) = contact.birthday else {
                 continue;
             };
-            let Some(date) = birthday.next_occurrence(from).filter(|d| *d <= until) else {
+            let key = (
+                birthday.calendar,
+                birthday.month,
+                birthday.day,
+                birthday.leap_month,
+            );
+            let next = *occurrences
+                .entry(key)
+                .or_insert_with(|| birthday.next_occurrence(from));
+            let Some(date) = next.filter(|d| *d <= until) else {
                 continue;
             };
             let customer_name = match names.get(&contact.customer_id) {
