@@ -189,6 +189,7 @@ fn case_page(
     customer_name: String,
     history: Vec<minijinja::Value>,
     missing: Vec<String>,
+    form_names: &HashMap<String, String>,
     flash: Option<(String, &'static str)>,
 ) -> Response {
     let lang = viewer.lang;
@@ -214,7 +215,12 @@ fn case_page(
         })
         .unwrap_or_default();
     let forms: Vec<_> = stage
-        .map(|s| s.required_forms.iter().map(|f| minijinja::context! { key => f.form.clone(), min_grade => f.min_grade.clone() }).collect())
+        .map(|s| {
+            s.required_forms
+                .iter()
+                .map(|f| minijinja::context! { key => f.form.clone(), name => form_names.get(&f.form).cloned().unwrap_or(f.form.clone()), min_grade => f.min_grade.clone() })
+                .collect()
+        })
         .unwrap_or_default();
     let last = template.next_stage(&case.stage).is_none();
     let now = chrono::Utc::now();
@@ -291,7 +297,30 @@ async fn show_case(
         Some(g) => describe(state, viewer, &g.unmet).await,
         None => Vec::new(),
     };
-    case_page(viewer, detail, customer, history, missing, flash)
+    let mut form_names = HashMap::new();
+    for f in detail
+        .template
+        .stage(&detail.case.stage)
+        .map(|s| s.required_forms.as_slice())
+        .unwrap_or_default()
+    {
+        if let Ok(t) = state
+            .app
+            .template::<tuoke_core::forms::FormTemplate>(&f.form, None)
+            .await
+        {
+            form_names.insert(f.form.clone(), text(lang, &t.template.name));
+        }
+    }
+    case_page(
+        viewer,
+        detail,
+        customer,
+        history,
+        missing,
+        &form_names,
+        flash,
+    )
 }
 
 pub async fn show(
