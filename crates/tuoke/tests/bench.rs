@@ -1,9 +1,5 @@
 //! `tuoke-bench` at a tiny scale: it runs every workload against a real
 //! server and prints its figures as JSON lines.
-#![expect(
-    clippy::unwrap_used,
-    reason = "test helpers: a failed step must fail the test"
-)]
 
 use std::process::Command;
 

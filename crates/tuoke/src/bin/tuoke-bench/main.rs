@@ -288,7 +288,11 @@ async fn main() -> Result<()> {
     let m = timed(&ctx, opts.clients, duration, |ctx, client, k| async move {
         let j = client as u64 * 7_919 + k;
         let (initials, chinese) = &ctx.searches[(j / 2 % ctx.searches.len() as u64) as usize];
-        let q = if j % 2 == 0 { initials } else { chinese };
+        let q = if j.is_multiple_of(2) {
+            initials
+        } else {
+            chinese
+        };
         ctx.get("/api/v1/customers", &[("q", q.as_str())])
             .await
             .is_ok()
@@ -519,7 +523,7 @@ fn write_customers(
     for i in 0..n {
         let row = generator.customer();
         csv.write_record(row.csv_record())?;
-        if i % every == 0 {
+        if i.is_multiple_of(every) {
             // A prefix of the initials (city and brand), and the brand.
             let initials: String = row.pinyin.chars().take(5).collect();
             searches.push((initials.to_lowercase(), row.short_name.clone()));
