@@ -1,0 +1,702 @@
+//! `tuoke-bench`: generates realistic data at a given scale, runs workloads
+//! against a real `tuoke serve` over HTTP on loopback, and prints one JSON
+//! object per workload on its own line.
+//!
+//! ```sh
+//! cargo run --release --bin tuoke-bench -- --db sqlite:///tmp/bench.db --customers 10000
+//! ```
+//!
+//! The customers are imported with `tuoke import customers` (timed). The
+//! contacts (3 per customer), follow-up records (10) and cases (1) are seeded
+//! through the REST API, as fast as the server takes them: at the default
+//! scale of a million customers that takes many hours. A bulk seeding path
+//! that writes straight to the database is future work.
+
+mod data;
+mod load;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+use tuoke_app::App;
+use tuoke_app::ports::{CustomerFilter, PageRequest, Visibility};
+use tuoke_store::Db;
+
+use data::Generator;
+
+/// Benchmark Tuoke: generate data, run workloads over HTTP, print JSON lines.
+#[derive(Debug, Parser)]
+#[command(name = "tuoke-bench", version, about, long_about = None)]
+struct Opts {
+    /// A fresh database to fill: `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    /// One that already has customers is refused.
+    #[arg(long)]
+    db: String,
+    /// Customers to generate; contacts are 3×, follow-up records 10× and cases 1× this.
+    #[arg(long, default_value_t = 1_000_000)]
+    customers: u64,
+    /// Concurrent HTTP clients in the timed workloads and the seeding.
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// How long each timed workload runs, in seconds.
+    #[arg(long, default_value_t = 10)]
+    duration_secs: u64,
+    /// The `tuoke` binary to run (default: the one next to this binary).
+    #[arg(long)]
+    tuoke: Option<PathBuf>,
+}
+
+/// The administrator the benchmark creates and acts as.
+const ADMIN_PASSWORD: &str = "bench-admin-secret-1";
+/// The owners of the imported customers.
+const REPS: usize = 8;
+/// The seed of every random choice.
+const SEED: u64 = 0x7475_6f6b_6562_656e;
+/// Search texts kept from the generated customers.
+const SEARCH_SAMPLES: usize = 1_000;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let opts = Opts::parse();
+    if opts.customers == 0 || opts.clients == 0 {
+        bail!("--customers and --clients must be at least 1");
+    }
+    let tuoke = match &opts.tuoke {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()
+            .context("finding this binary")?
+            .with_file_name(format!("tuoke{}", std::env::consts::EXE_SUFFIX)),
+    };
+    let backend = if opts.db.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let common = json!({"backend": backend, "customers": opts.customers, "clients": opts.clients});
+    let emit = |workload: &str, figures: Value| {
+        let mut line = json!({"workload": workload});
+        merge(&mut line, &common);
+        merge(&mut line, &figures);
+        println!("{line}");
+    };
+
+    // (1) The schema, the administrator and the owners.
+    run_tuoke(&tuoke, &opts.db, &["migrate"], None)?;
+    run_tuoke(
+        &tuoke,
+        &opts.db,
+        &[
+            "user",
+            "add",
+            "admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some(ADMIN_PASSWORD),
+    )
+    .context("creating the user `admin`: tuoke-bench needs a fresh database")?;
+    refuse_customers(&opts.db).await?;
+    let reps: Vec<String> = (1..=REPS).map(|i| format!("rep{i:02}")).collect();
+    for rep in &reps {
+        run_tuoke(
+            &tuoke,
+            &opts.db,
+            &["user", "add", rep, "--role", "rep", "--password-stdin"],
+            Some(ADMIN_PASSWORD),
+        )?;
+    }
+
+    // (2) The customers file, imported by the CLI.
+    let dir = std::env::temp_dir().join(format!("tuoke-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let csv_path = dir.join("customers.csv");
+    let mut generator = Generator::new(SEED, reps.clone());
+    let searches = write_customers(&mut generator, opts.customers, &csv_path)?;
+    let started = Instant::now();
+    let imported = run_tuoke(
+        &tuoke,
+        &opts.db,
+        &[
+            "import",
+            "customers",
+            &csv_path.to_string_lossy(),
+            "--as",
+            "admin",
+        ],
+        None,
+    );
+    let import_secs = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    imported?;
+    emit(
+        "import_customers",
+        json!({"import_customers_rows_per_s": round(opts.customers as f64 / import_secs)}),
+    );
+
+    // (3) The server.
+    let mut server = Server::start(&tuoke, &opts.db)?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(opts.clients * 2)
+        .build()?;
+    server.wait_healthy(&http).await?;
+    let login = send(
+        http.post(format!("{}/api/v1/auth/login", server.base))
+            .json(&json!({"username": "admin", "password": ADMIN_PASSWORD})),
+    )
+    .await
+    .context("logging in as admin")?;
+    let token = login["token"]
+        .as_str()
+        .ok_or_else(|| anyhow!("the login answered no token"))?
+        .to_owned();
+    let ctx = Arc::new(Ctx {
+        http,
+        base: server.base.clone(),
+        token,
+        customers: Vec::new(),
+        contacts: Vec::new(),
+        owners: Vec::new(),
+        searches,
+        generator: Mutex::new(generator),
+    });
+    let owners = ctx.owner_ids(&reps).await?;
+    let customers = ctx.customer_ids().await?;
+    if customers.len() as u64 != opts.customers {
+        bail!(
+            "the import left {} customers, not {}",
+            customers.len(),
+            opts.customers
+        );
+    }
+
+    // (4) Contacts, follow-up records and cases, through the API.
+    let ctx = Arc::new(Ctx {
+        customers,
+        owners,
+        ..take(ctx)?
+    });
+    let n = opts.customers;
+    let first_contact: Arc<Vec<Mutex<Option<String>>>> =
+        Arc::new((0..n).map(|_| Mutex::new(None)).collect());
+    {
+        let (ctx, first_contact) = (ctx.clone(), first_contact.clone());
+        seed("contacts", 3 * n, opts.clients, move |i| {
+            let (ctx, first_contact) = (ctx.clone(), first_contact.clone());
+            async move {
+                let c = (i % n) as usize;
+                let body = data::contact_json(&mut StdRng::seed_from_u64(SEED ^ i));
+                let path = format!("/api/v1/customers/{}/contacts", ctx.customers[c]);
+                let contact = ctx.post(&path, &body).await?;
+                if let (Some(id), Ok(mut slot)) = (contact["id"].as_str(), first_contact[c].lock())
+                    && slot.is_none()
+                {
+                    *slot = Some(id.to_owned());
+                }
+                Ok(())
+            }
+        })
+        .await?;
+    }
+    let contacts = first_contact
+        .iter()
+        .map(|m| m.lock().ok().and_then(|c| c.clone()))
+        .collect();
+    let ctx = Arc::new(Ctx {
+        contacts,
+        ..take(ctx)?
+    });
+    {
+        let ctx = ctx.clone();
+        seed("activities", 10 * n, opts.clients, move |i| {
+            let ctx = ctx.clone();
+            async move { ctx.log_activity(i).await.map(drop) }
+        })
+        .await?;
+    }
+    {
+        let ctx = ctx.clone();
+        seed("cases", n, opts.clients, move |i| {
+            let ctx = ctx.clone();
+            async move {
+                let body = data::case_json(
+                    &mut StdRng::seed_from_u64(SEED ^ i),
+                    &ctx.customers[i as usize],
+                );
+                ctx.post("/api/v1/cases", &body).await.map(drop)
+            }
+        })
+        .await?;
+    }
+
+    // (5) The timed workloads.
+    let duration = Duration::from_secs(opts.duration_secs);
+    let m = timed(&ctx, opts.clients, duration, |ctx, _, _| async move {
+        let body = match ctx.generator.lock() {
+            Ok(mut g) => Ok(g.customer_json()),
+            Err(_) => Err(()),
+        };
+        match body {
+            Ok(body) => ctx.post("/api/v1/customers", &body).await.is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await;
+    emit(
+        "create_customer",
+        figures(&m, json!({"create_customer_per_s": round(m.per_s())})),
+    );
+
+    let m = timed(&ctx, opts.clients, duration, |ctx, client, k| async move {
+        let j = client as u64 * 7_919 + k;
+        let owner = &ctx.owners[(j % ctx.owners.len() as u64) as usize];
+        let status = LIST_STATUSES[(j / 3 % LIST_STATUSES.len() as u64) as usize];
+        let province = data::REGIONS[(j / 7 % data::REGIONS.len() as u64) as usize].0;
+        let query = [
+            ("owner_id", owner.as_str()),
+            ("status", status),
+            ("province", province),
+            ("sort", "name"),
+            ("limit", "50"),
+        ];
+        ctx.get("/api/v1/customers", &query).await.is_ok()
+    })
+    .await;
+    emit(
+        "list_customers",
+        figures(
+            &m,
+            json!({
+                "list_customers_p50_ms": round(m.percentile(50.0)),
+                "list_customers_p99_ms": round(m.percentile(99.0)),
+                "list_customers_per_s": round(m.per_s()),
+            }),
+        ),
+    );
+
+    let m = timed(&ctx, opts.clients, duration, |ctx, client, k| async move {
+        let j = client as u64 * 7_919 + k;
+        let (initials, chinese) = &ctx.searches[(j / 2 % ctx.searches.len() as u64) as usize];
+        let q = if j.is_multiple_of(2) {
+            initials
+        } else {
+            chinese
+        };
+        ctx.get("/api/v1/customers", &[("q", q.as_str())])
+            .await
+            .is_ok()
+    })
+    .await;
+    emit(
+        "search_customers",
+        figures(
+            &m,
+            json!({
+                "search_customers_p50_ms": round(m.percentile(50.0)),
+                "search_customers_p99_ms": round(m.percentile(99.0)),
+                "search_customers_per_s": round(m.per_s()),
+            }),
+        ),
+    );
+
+    let m = timed(&ctx, opts.clients, duration, |ctx, _, _| async move {
+        ctx.get(
+            "/api/v1/reports/funnel",
+            &[("template", data::FUNNEL_TEMPLATE)],
+        )
+        .await
+        .is_ok()
+    })
+    .await;
+    emit(
+        "funnel_report",
+        figures(
+            &m,
+            json!({
+                "funnel_report_p50_ms": round(m.percentile(50.0)),
+                "funnel_report_p99_ms": round(m.percentile(99.0)),
+            }),
+        ),
+    );
+
+    let m = timed(&ctx, opts.clients, duration, |ctx, client, k| async move {
+        ctx.log_activity(((client as u64) << 40) + k).await.is_ok()
+    })
+    .await;
+    emit(
+        "log_activity",
+        figures(&m, json!({"log_activity_per_s": round(m.per_s())})),
+    );
+
+    // (6)–(8) The server's peak memory, then stop it.
+    let rss = server.peak_rss_mib();
+    server.stop();
+    println!("{}", json!({"server_peak_rss_mib": rss.map(round)}));
+    Ok(())
+}
+
+/// The statuses the list workload filters on.
+const LIST_STATUSES: &[&str] = &["prospect", "target", "developing", "customer"];
+
+/// What every request needs.
+struct Ctx {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    /// The ids of the imported customers.
+    customers: Vec<String>,
+    /// The first contact of each customer, by the customer's index.
+    contacts: Vec<Option<String>>,
+    /// The ids of the reps owning the customers.
+    owners: Vec<String>,
+    /// (pinyin initials, a 2-character Chinese substring) of generated names.
+    searches: Vec<(String, String)>,
+    /// Makes the customers of the create workload.
+    generator: Mutex<Generator>,
+}
+
+/// The context itself, once no task holds it any more.
+fn take(ctx: Arc<Ctx>) -> Result<Ctx> {
+    Arc::try_unwrap(ctx).map_err(|_| anyhow!("the context is still shared"))
+}
+
+impl Ctx {
+    async fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .json(body),
+        )
+        .await
+    }
+
+    async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value> {
+        send(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .query(query),
+        )
+        .await
+    }
+
+    /// Logs a follow-up record on a customer chosen by `i`.
+    async fn log_activity(&self, i: u64) -> Result<Value> {
+        let mut rng = StdRng::seed_from_u64(SEED ^ i.rotate_left(17));
+        let c = (i.wrapping_mul(2_654_435_761) % self.customers.len() as u64) as usize;
+        let contact = self.contacts.get(c).and_then(|c| c.as_deref());
+        let body = data::activity_json(&mut rng, &self.customers[c], contact);
+        self.post("/api/v1/activities", &body).await
+    }
+
+    /// The ids of the reps, in their order.
+    async fn owner_ids(&self, reps: &[String]) -> Result<Vec<String>> {
+        let users = self.get("/api/v1/users", &[("limit", "500")]).await?;
+        reps.iter()
+            .map(|rep| {
+                users["items"]
+                    .as_array()
+                    .and_then(|items| items.iter().find(|u| u["username"] == rep.as_str()))
+                    .and_then(|u| u["id"].as_str())
+                    .map(str::to_owned)
+                    .ok_or_else(|| anyhow!("no user {rep}"))
+            })
+            .collect()
+    }
+
+    /// The ids of every customer, page by page.
+    async fn customer_ids(&self) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", "500")];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c));
+            }
+            let page = self.get("/api/v1/customers", &query).await?;
+            for item in page["items"].as_array().into_iter().flatten() {
+                if let Some(id) = item["id"].as_str() {
+                    ids.push(id.to_owned());
+                }
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return Ok(ids),
+            }
+        }
+    }
+}
+
+/// Sends a request; anything but a success is an error naming the answer.
+async fn send(request: reqwest::RequestBuilder) -> Result<Value> {
+    let response = request.send().await?;
+    let status = response.status();
+    let body = response.text().await?;
+    if !status.is_success() {
+        bail!("{status}: {body}");
+    }
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    Ok(serde_json::from_str(&body)?)
+}
+
+/// Runs one timed workload with the context.
+async fn timed<F, Fut>(ctx: &Arc<Ctx>, clients: usize, duration: Duration, f: F) -> load::Measured
+where
+    F: Fn(Arc<Ctx>, usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let ctx = ctx.clone();
+    load::run(clients, duration, move |client, k| {
+        f(ctx.clone(), client, k)
+    })
+    .await
+}
+
+/// Sends `total` requests, `clients` at a time, with a progress bar on
+/// standard error; the first failure stops the benchmark.
+async fn seed<F, Fut>(label: &str, total: u64, clients: usize, f: F) -> Result<()>
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send,
+{
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_owned());
+    let started = Instant::now();
+    let next = Arc::new(AtomicU64::new(0));
+    let f = Arc::new(f);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (next, f, bar) = (next.clone(), f.clone(), bar.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    return Ok::<(), anyhow::Error>(());
+                }
+                f(i).await?;
+                bar.inc(1);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await?.with_context(|| format!("seeding {label}"))?;
+    }
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "seeded {total} {label} through the API in {secs:.1} s ({:.0}/s)",
+        total as f64 / secs
+    );
+    Ok(())
+}
+
+/// Writes `n` generated customers as CSV; answers the search texts kept.
+fn write_customers(
+    generator: &mut Generator,
+    n: u64,
+    path: &Path,
+) -> Result<Vec<(String, String)>> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    csv.write_record(data::CSV_HEADER)?;
+    let mut searches = Vec::new();
+    let every = (n / SEARCH_SAMPLES as u64).max(1);
+    for i in 0..n {
+        let row = generator.customer();
+        csv.write_record(row.csv_record())?;
+        if i.is_multiple_of(every) {
+            // A prefix of the initials (city and brand), and the brand.
+            let initials: String = row.pinyin.chars().take(5).collect();
+            searches.push((initials.to_lowercase(), row.short_name.clone()));
+        }
+    }
+    csv.flush()?;
+    Ok(searches)
+}
+
+/// Refuses a database that already has customers.
+async fn refuse_customers(url: &str) -> Result<()> {
+    let db = Db::connect(url)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    let app = App::with_system_clock(Arc::new(db));
+    let admin = app
+        .local_actor("admin")
+        .await
+        .map_err(|e| anyhow!("acting as admin: {e}"))?;
+    let page = app
+        .list_customers(
+            &admin,
+            CustomerFilter::visible(Visibility::All),
+            &PageRequest {
+                limit: 1,
+                cursor: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("listing customers: {e}"))?;
+    if !page.items.is_empty() {
+        bail!("{url} already has customers: tuoke-bench needs a fresh database");
+    }
+    Ok(())
+}
+
+/// Runs `tuoke ARGS --db URL`, feeding `stdin`; fails with its output.
+fn run_tuoke(tuoke: &Path, db: &str, args: &[&str], stdin: Option<&str>) -> Result<String> {
+    let mut child = Command::new(tuoke)
+        .args(args)
+        .args(["--db", db])
+        .env("TUOKE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running {}", tuoke.display()))?;
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.unwrap_or_default().as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!(
+            "tuoke {} failed: {stdout}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(stdout)
+}
+
+/// `tuoke serve` as a child process on a free loopback port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(tuoke: &Path, db: &str) -> Result<Server> {
+        let mut child = Command::new(tuoke)
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+            .env("TUOKE_LOG", "warn")
+            .env_remove("TUOKE_ADMIN_PASSWORD")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {} serve", tuoke.display()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow!("no standard output"))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads the address the server announces, then drains the rest.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Tuoke is running at ") {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(url.trim_end_matches('/').to_owned());
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            base: String::new(),
+        };
+        server.base = rx
+            .recv_timeout(Duration::from_secs(120))
+            .context("the server did not say where it listens")?;
+        Ok(server)
+    }
+
+    async fn wait_healthy(&self, http: &reqwest::Client) -> Result<()> {
+        for _ in 0..1_000 {
+            if let Ok(r) = http.get(format!("{}/healthz", self.base)).send().await
+                && r.status().is_success()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        bail!("the server did not become healthy")
+    }
+
+    /// The server's peak resident memory (`VmHWM`), MiB; Linux only.
+    fn peak_rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib / 1024.0)
+    }
+
+    /// Asks the server to stop (SIGTERM), killing it if it has not in 10 s.
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A workload's own figures with the request and error counts.
+fn figures(m: &load::Measured, own: Value) -> Value {
+    let mut v = own;
+    merge(
+        &mut v,
+        &json!({"requests": m.latencies_ms.len(), "errors": m.errors}),
+    );
+    v
+}
+
+fn merge(into: &mut Value, from: &Value) {
+    if let (Some(into), Some(from)) = (into.as_object_mut(), from.as_object()) {
+        for (k, v) in from {
+            into.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// Three decimals are plenty.
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
