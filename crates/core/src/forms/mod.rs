@@ -4,5 +4,5 @@ pub mod builtin;
 pub mod score;
 pub mod template;
 
-pub use score::{Answer, Answers, FormResult, parse_answers, score};
+pub use score::{Answer, Answers, FormResult, parse_answers, preview, score};
 pub use template::{FormEffect, FormSubject, FormTemplate, parse_form_template};

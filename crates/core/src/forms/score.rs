@@ -122,6 +122,40 @@ fn parse_one(item: &FormItem, value: &Value) -> Result<Answer, String> {
     }
 }
 
+/// Scores answers that are still being given (the live score of the form
+/// page): every answer that checks counts, missing required answers are not
+/// yet an error, and the problems of the others are returned beside the result.
+pub fn preview(
+    form: &FormTemplate,
+    raw: &serde_json::Map<String, Value>,
+) -> (FormResult, Vec<crate::FieldError>) {
+    let mut problems = Vec::new();
+    let mut answers = Answers::new();
+    for (key, value) in raw {
+        let field = format!("answers.{key}");
+        match form.item(key) {
+            None => problems.push(field_error(field, "unknown", "this form has no such item")),
+            // Not answered yet.
+            Some(_) if value.is_null() || value == &Value::String(String::new()) => {}
+            Some(item) => match parse_one(item, value) {
+                Ok(answer) => {
+                    answers.insert(key.clone(), answer);
+                }
+                Err(message) => problems.push(field_error(field, "invalid", &message)),
+            },
+        }
+    }
+    (score(form, &answers), problems)
+}
+
+fn field_error(field: String, code: &str, message: &str) -> crate::FieldError {
+    crate::FieldError {
+        field,
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
 /// One item's part of the result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemScore {
@@ -384,6 +418,31 @@ options = [
         assert_eq!(
             (r.score, r.grade.as_deref(), r.capped),
             (d("100"), Some("mid"), true)
+        );
+    }
+
+    #[test]
+    fn a_preview_scores_what_checks_and_names_the_rest() {
+        let f = form();
+        // size 20 → 10 and kind a → 20; risk unanswered; a bad extra answer.
+        let (r, problems) = preview(
+            &f,
+            json!({"size": 20, "kind": "a", "colour": 1})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(r.score, d("75"));
+        assert_eq!(
+            problems
+                .iter()
+                .map(|p| p.field.as_str())
+                .collect::<Vec<_>>(),
+            ["answers.colour"]
+        );
+        let (r, problems) = preview(&f, json!({"size": "lots"}).as_object().unwrap());
+        assert_eq!(
+            (r.score, problems[0].field.as_str()),
+            (d("0"), "answers.size")
         );
     }
 

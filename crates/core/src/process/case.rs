@@ -396,6 +396,11 @@ impl DevelopmentCase {
         c.errors.finish(case)
     }
 
+    /// Whether the case is open and its stage deadline has passed at `now`.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status == CaseStatus::Open && self.stage_due_at.is_some_and(|due| due < now)
+    }
+
     pub fn to_draft(&self) -> CaseDraft {
         CaseDraft {
             title: Some(self.title.clone()),
@@ -1065,6 +1070,17 @@ probability = 90
                 .unwrap(),
         );
         assert_eq!(skipped.stage, "three");
+    }
+
+    #[test]
+    fn an_open_case_past_its_deadline_is_overdue_and_an_ended_one_is_not() {
+        let t = template();
+        let case = open_case(&t);
+        let due = case.stage_due_at.unwrap();
+        assert!(!case.is_overdue(due));
+        assert!(case.is_overdue(due + chrono::Duration::seconds(1)));
+        let ended = moved(case.end(&t, CaseStatus::Lost, "价格", stamp()).unwrap());
+        assert!(!ended.is_overdue(due + chrono::Duration::days(30)));
     }
 
     #[test]

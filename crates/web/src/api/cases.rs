@@ -198,7 +198,7 @@ fn case_view(d: CaseDetail, now: DateTime<Utc>) -> CaseView {
             goal: stage.and_then(|s| s.goal.clone()),
             entered_at: c.stage_entered_at,
             due_at: c.stage_due_at,
-            overdue: c.status == CaseStatus::Open && c.stage_due_at.is_some_and(|d| d < now),
+            overdue: c.is_overdue(now),
         },
         checklist,
         gate: d.gate.map(|g| GateView {

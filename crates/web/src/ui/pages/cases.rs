@@ -123,7 +123,7 @@ pub async fn pipeline(
                     minijinja::context! {
                         id => c.id.to_string(), title => c.title.clone(), customer => names.get(&c.customer_id).cloned().unwrap_or_default(),
                         amount => c.expected_amount.map(|m| m.to_string()), days => (now - c.stage_entered_at).num_days(),
-                        due => c.stage_due_at.map(local_time), overdue => c.stage_due_at.is_some_and(|d| d < now), version => c.version,
+                        due => c.stage_due_at.map(local_time), overdue => c.is_overdue(now), version => c.version,
                         last => i + 1 == current.template.stages.len(),
                     }
                 })
@@ -178,7 +178,7 @@ pub async fn pipeline(
     let page = minijinja::context! {
         nav => "pipeline", template => key, template_name => text(lang, &current.template.name), templates => template_options,
         columns => columns, back => back, list_view => list_view, stage => q.stage.clone(), owner_id => q.owner_id.clone(), overdue => q.overdue.as_deref() == Some("1"), owners => owners, stages => stages, flash => flash, flash_kind => flash_kind,
-        rows => cases.iter().map(|c| minijinja::context! { id => c.id.to_string(), title => c.title.clone(), customer => names.get(&c.customer_id).cloned().unwrap_or_default(), stage => current.template.stage(&c.stage).map(|s| text(lang, &s.name)).unwrap_or_default(), amount => c.expected_amount.map(|m| m.to_string()), due => c.stage_due_at.map(local_time), overdue => c.stage_due_at.is_some_and(|d| d < now) }).collect::<Vec<_>>(),
+        rows => cases.iter().map(|c| minijinja::context! { id => c.id.to_string(), title => c.title.clone(), customer => names.get(&c.customer_id).cloned().unwrap_or_default(), stage => current.template.stage(&c.stage).map(|s| text(lang, &s.name)).unwrap_or_default(), amount => c.expected_amount.map(|m| m.to_string()), due => c.stage_due_at.map(local_time), overdue => c.is_overdue(now) }).collect::<Vec<_>>(),
     };
     render("pipeline.html", Some(&viewer), lang, page)
 }
@@ -231,7 +231,7 @@ fn case_page(
             id => case.id.to_string(), title => case.title.clone(), customer_id => case.customer_id.to_string(), customer => customer_name,
             status => label(lang, case.status), open => case.status == CaseStatus::Open, version => case.version,
             amount => case.expected_amount.map(|m| m.to_string()), close_date => case.expected_close_date.map(|d| d.to_string()),
-            due => case.stage_due_at.map(local_time), overdue => case.status == CaseStatus::Open && case.stage_due_at.is_some_and(|d| d < now),
+            due => case.stage_due_at.map(local_time), overdue => case.is_overdue(now),
             reason => case.outcome_reason.clone(), template => template.key().to_owned(),
         },
         template_name => text(lang, &template.name), path => path,

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tuoke_app::AppError;
 use tuoke_app::forms::FormTarget;
+use tuoke_core::forms::FormTemplate;
 use tuoke_core::forms::template::ItemType;
-use tuoke_core::forms::{FormTemplate, parse_answers, score};
 
 use super::{bad_csrf, failure, text};
 use crate::AppState;
@@ -177,29 +177,7 @@ pub async fn preview(
         Err(e) => return failure(&viewer, e),
     };
     let answers = answers_of(&pairs);
-    // Score what is valid; report the rest.
-    let (valid, errors) = match parse_answers(&form, &answers) {
-        Ok(a) => (a, Vec::new()),
-        Err(e) => {
-            let bad: Vec<String> =
-                e.0.iter()
-                    .map(|f| f.field.trim_start_matches("answers.").to_owned())
-                    .collect();
-            let good: Map<String, Value> = answers
-                .into_iter()
-                .filter(|(k, _)| !bad.contains(k))
-                .collect();
-            let mut relaxed = (*form).clone();
-            for section in &mut relaxed.sections {
-                for item in &mut section.items {
-                    item.required = false;
-                }
-            }
-            let parsed = parse_answers(&relaxed, &good).unwrap_or_default();
-            (parsed, e.0)
-        }
-    };
-    let result = score(&form, &valid);
+    let (result, errors) = tuoke_core::forms::preview(&form, &answers);
     let lang: Lang = viewer.lang;
     let flags: Vec<String> = result
         .red_flags
