@@ -1,8 +1,6 @@
 //! The approvals inbox: stage gates waiting for the manager, approved or
 //! rejected with a comment.
 
-use std::collections::HashMap;
-
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -29,16 +27,7 @@ pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> Response {
         Ok(p) => p.items,
         Err(e) => return failure(&viewer, e),
     };
-    let users: HashMap<_, _> = app
-        .list_users(&viewer.actor, &PageRequest::first(PageRequest::MAX_LIMIT))
-        .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .map(|u| (u.id, u.display_name))
-                .collect()
-        })
-        .unwrap_or_default();
+    let users = super::user_names(&state, &viewer).await;
     let mut rows = Vec::new();
     for a in approvals {
         let Some(case_id) = a.case_id else { continue };

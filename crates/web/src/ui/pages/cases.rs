@@ -158,16 +158,7 @@ pub async fn pipeline(
         ),
         _ => (None, "ok"),
     };
-    let owners: Vec<_> = app
-        .list_users(actor, &PageRequest::first(PageRequest::MAX_LIMIT))
-        .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .map(|u| minijinja::context! { id => u.id.to_string(), name => u.display_name })
-                .collect()
-        })
-        .unwrap_or_default();
+    let owners = super::user_options(&super::user_names(&state, &viewer).await);
     let stages: Vec<_> = current
         .template
         .stages
@@ -261,17 +252,7 @@ async fn show_case(
         .await
         .map(|c| c.name)
         .unwrap_or_default();
-    let users: HashMap<_, _> = state
-        .app
-        .list_users(&viewer.actor, &PageRequest::first(PageRequest::MAX_LIMIT))
-        .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .map(|u| (u.id, u.display_name))
-                .collect()
-        })
-        .unwrap_or_default();
+    let users = super::user_names(state, viewer).await;
     let names: HashMap<String, String> = detail
         .template
         .stages

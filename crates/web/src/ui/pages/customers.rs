@@ -18,7 +18,7 @@ use tuoke_core::forms::FormTemplate;
 use tuoke_core::process::ProcessTemplate;
 use tuoke_core::{
     AbcClass, ActivityDraft, ActivityMethod, Attitude, ChannelType, ContactId, Customer,
-    CustomerDraft, CustomerId, CustomerNature, CustomerStatus, DecisionRole, Tier, UserId,
+    CustomerDraft, CustomerId, CustomerNature, CustomerStatus, DecisionRole, Tier,
 };
 
 use super::{bad_csrf, failure, label, labelled, local_time, options, text};
@@ -76,20 +76,6 @@ struct Row {
     industry: Option<String>,
 }
 
-async fn owner_names(state: &AppState, viewer: &Viewer) -> BTreeMap<UserId, String> {
-    state
-        .app
-        .list_users(&viewer.actor, &PageRequest::first(PageRequest::MAX_LIMIT))
-        .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .map(|u| (u.id, u.display_name))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn region(c: &Customer) -> String {
     [c.province.as_deref(), c.city.as_deref()]
         .into_iter()
@@ -134,7 +120,7 @@ pub async fn list(
         Err(AppError::InvalidCursor) => return Redirect::to("/customers").into_response(),
         Err(e) => return failure(&viewer, e),
     };
-    let owners = owner_names(&state, &viewer).await;
+    let owners = super::user_names(&state, &viewer).await;
     let rows: Vec<Row> = result
         .items
         .iter()
@@ -159,10 +145,7 @@ pub async fn list(
         q.push_str(&cursor);
         format!("/customers?{q}")
     });
-    let owners: Vec<_> = owners
-        .into_iter()
-        .map(|(id, name)| minijinja::context! { id => id.to_string(), name => name })
-        .collect();
+    let owners = super::user_options(&owners);
     let page = minijinja::context! {
         nav => "customers", query => query, rows => rows, next => next, owners => owners,
         statuses => options::<CustomerStatus>(lang), tiers => options::<Tier>(lang), abc => options::<AbcClass>(lang),
@@ -277,7 +260,7 @@ async fn show_with(
         Ok(c) => c,
         Err(e) => return failure(&viewer, e),
     };
-    let owners = owner_names(&state, &viewer).await;
+    let owners = super::user_names(&state, &viewer).await;
     let contacts = app
         .list_contacts(actor, id, &PageRequest::first(PageRequest::MAX_LIMIT))
         .await

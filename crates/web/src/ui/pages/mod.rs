@@ -18,6 +18,37 @@ use tuoke_core::enums::Vocabulary;
 
 use super::{Lang, Viewer, error_page};
 
+/// Every user's display name, by id (for owners, authors and pickers).
+pub(crate) async fn user_names(
+    state: &crate::AppState,
+    viewer: &Viewer,
+) -> std::collections::BTreeMap<tuoke_core::UserId, String> {
+    state
+        .app
+        .list_users(
+            &viewer.actor,
+            &tuoke_app::ports::PageRequest::first(tuoke_app::ports::PageRequest::MAX_LIMIT),
+        )
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .map(|u| (u.id, u.display_name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The users as options of a select.
+pub(crate) fn user_options(
+    names: &std::collections::BTreeMap<tuoke_core::UserId, String>,
+) -> Vec<minijinja::Value> {
+    names
+        .iter()
+        .map(|(id, name)| minijinja::context! { id => id.to_string(), name => name })
+        .collect()
+}
+
 /// A value's label in the viewer's language.
 pub(crate) fn label<T: Vocabulary>(lang: Lang, value: T) -> &'static str {
     match lang {

@@ -100,16 +100,7 @@ pub async fn funnel(
             }
         })
         .collect();
-    let users = app
-        .list_users(&viewer.actor, &PageRequest::first(PageRequest::MAX_LIMIT))
-        .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .map(|u| minijinja::context! { id => u.id.to_string(), name => u.display_name })
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
+    let users = super::user_options(&super::user_names(&state, &viewer).await);
     let teams = app
         .list_teams(&viewer.actor, &PageRequest::first(PageRequest::MAX_LIMIT))
         .await
