@@ -1,19 +1,116 @@
-//! Customer import and export as tables (CSV, spreadsheets): the header
-//! vocabulary in Chinese and English, turning one row into a
-//! [`CustomerDraft`] with the same rules as the API, duplicates inside one
-//! file, and the cells of an exported row. Pure: the files are read and
+//! Import and export as tables (CSV, spreadsheets): the header vocabulary
+//! of each kind of record in Chinese and English ([`TableColumn`]), turning
+//! one row into a draft with the same rules as the API, duplicates inside
+//! one file, and the cells of an exported row. Customers are here; contacts
+//! and follow-up records in the submodules. Pure: the files are read and
 //! written by the caller.
+
+/// Declares the columns of a table: `Variant = ("key", "English header",
+/// ["中文表头", more aliases…])`, and which of them a file must have.
+macro_rules! table_columns {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            required: [$($required:ident),* $(,)?],
+            $($variant:ident = ($key:literal, $en:literal, [$($alias:literal),+ $(,)?])),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $crate::import::TableColumn for $name {
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            const REQUIRED: &'static [Self] = &[$($name::$required),*];
+
+            fn key(self) -> &'static str {
+                match self {
+                    $($name::$variant => $key),+
+                }
+            }
+
+            fn header_en(self) -> &'static str {
+                match self {
+                    $($name::$variant => $en),+
+                }
+            }
+
+            fn aliases(self) -> &'static [&'static str] {
+                match self {
+                    $($name::$variant => &[$($alias),+]),+
+                }
+            }
+        }
+    };
+}
+
+pub mod activity;
+pub mod contact;
 
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::enums::Vocabulary;
 use crate::text::normalize_name;
 use crate::{Customer, CustomerDraft, CustomerId, UserId};
+
+/// The columns of one kind of table: their keys (mapping files, errors),
+/// and the headers recognised for them.
+pub trait TableColumn: Copy + Eq + std::fmt::Debug + 'static {
+    /// Every column, in export order.
+    const ALL: &'static [Self];
+    /// The columns a file must have.
+    const REQUIRED: &'static [Self];
+
+    /// The key used in mapping files and in validation errors (the field
+    /// name of the draft, or a table-only column such as `owner`).
+    fn key(self) -> &'static str;
+
+    /// The header written on export, in English.
+    fn header_en(self) -> &'static str;
+
+    /// The headers recognised for this column, the Chinese export header
+    /// first. Compared after [`header_key`].
+    fn aliases(self) -> &'static [&'static str];
+
+    /// The column whose header names a problem with this one when the file
+    /// does not have it (a region column for province and city).
+    fn stands_for(self) -> Option<Self> {
+        None
+    }
+
+    /// The header written on export, in Chinese.
+    fn header_zh(self) -> &'static str {
+        self.aliases()[0]
+    }
+
+    /// The header written on export.
+    fn header(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.header_zh(),
+            Lang::En => self.header_en(),
+        }
+    }
+
+    /// The column a header or a mapping-file key names, if any.
+    fn from_header(header: &str) -> Option<Self> {
+        let key = header_key(header);
+        if key.is_empty() {
+            return None;
+        }
+        Self::ALL.iter().copied().find(|c| {
+            header_key(c.key()) == key
+                || header_key(c.header_en()) == key
+                || c.aliases().iter().any(|a| header_key(a) == key)
+        })
+    }
+}
 
 /// A column of an import or export table: a customer field, or one of the
 /// two table-only columns `region` (province and city in one cell) and
@@ -42,28 +139,6 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: &'static [Column] = &[
-        Column::Name,
-        Column::ShortName,
-        Column::CreditCode,
-        Column::Nature,
-        Column::Channel,
-        Column::Industry,
-        Column::ProductCategory,
-        Column::Province,
-        Column::City,
-        Column::Region,
-        Column::Tier,
-        Column::AbcClass,
-        Column::Status,
-        Column::MonthlyVolume,
-        Column::Address,
-        Column::Phone,
-        Column::Website,
-        Column::Notes,
-        Column::Owner,
-    ];
-
     /// The columns of an export, in order (no `region`: province and city
     /// are exported apart).
     pub const EXPORT: &'static [Column] = &[
@@ -86,10 +161,34 @@ impl Column {
         Column::Notes,
         Column::Owner,
     ];
+}
 
-    /// The key used in mapping files and in validation errors (the field
-    /// name of [`CustomerDraft`], or `region` / `owner`).
-    pub fn key(self) -> &'static str {
+impl TableColumn for Column {
+    const ALL: &'static [Column] = &[
+        Column::Name,
+        Column::ShortName,
+        Column::CreditCode,
+        Column::Nature,
+        Column::Channel,
+        Column::Industry,
+        Column::ProductCategory,
+        Column::Province,
+        Column::City,
+        Column::Region,
+        Column::Tier,
+        Column::AbcClass,
+        Column::Status,
+        Column::MonthlyVolume,
+        Column::Address,
+        Column::Phone,
+        Column::Website,
+        Column::Notes,
+        Column::Owner,
+    ];
+
+    const REQUIRED: &'static [Column] = &[Column::Name];
+
+    fn key(self) -> &'static str {
         match self {
             Column::Name => "name",
             Column::ShortName => "short_name",
@@ -113,13 +212,7 @@ impl Column {
         }
     }
 
-    /// The header written on export, in Chinese.
-    pub fn header_zh(self) -> &'static str {
-        self.aliases()[0]
-    }
-
-    /// The header written on export, in English.
-    pub fn header_en(self) -> &'static str {
+    fn header_en(self) -> &'static str {
         match self {
             Column::Name => "Name",
             Column::ShortName => "Short name",
@@ -143,8 +236,6 @@ impl Column {
         }
     }
 
-    /// The headers recognised for this column, the Chinese export header
-    /// first. Compared after [`header_key`].
     fn aliases(self) -> &'static [&'static str] {
         match self {
             Column::Name => &["客户名称", "名称", "公司名称", "企业名称", "客户", "name"],
@@ -175,17 +266,11 @@ impl Column {
         }
     }
 
-    /// The column a header or a mapping-file key names, if any.
-    pub fn from_header(header: &str) -> Option<Column> {
-        let key = header_key(header);
-        if key.is_empty() {
-            return None;
+    fn stands_for(self) -> Option<Column> {
+        match self {
+            Column::Province | Column::City => Some(Column::Region),
+            _ => None,
         }
-        Column::ALL.iter().copied().find(|c| {
-            header_key(c.key()) == key
-                || header_key(c.header_en()) == key
-                || c.aliases().iter().any(|a| header_key(a) == key)
-        })
     }
 }
 
@@ -248,16 +333,16 @@ impl FieldProblem {
 
 /// Which cell of a row feeds which column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnMap {
+pub struct ColumnMap<C = Column> {
     /// (index in the row, column, header as in the file)
-    columns: Vec<(usize, Column, String)>,
+    columns: Vec<(usize, C, String)>,
     /// Headers that name no column: ignored, reported to the user.
     pub ignored: Vec<String>,
 }
 
-impl ColumnMap {
+impl<C: TableColumn> ColumnMap<C> {
     /// The header in the file for a column, if the file has it.
-    pub fn header_of(&self, column: Column) -> Option<&str> {
+    pub fn header_of(&self, column: C) -> Option<&str> {
         self.columns
             .iter()
             .find(|(_, c, _)| *c == column)
@@ -265,7 +350,7 @@ impl ColumnMap {
     }
 
     /// The trimmed, non-empty cell of a row for a column.
-    pub fn cell<'a>(&self, row: &'a [String], column: Column) -> Option<&'a str> {
+    pub fn cell<'a>(&self, row: &'a [String], column: C) -> Option<&'a str> {
         self.columns
             .iter()
             .find(|(_, c, _)| *c == column)
@@ -274,13 +359,20 @@ impl ColumnMap {
             .filter(|c| !c.is_empty())
     }
 
+    /// The cells of a row with their column and header, non-empty and trimmed.
+    pub fn cells<'a>(&'a self, row: &'a [String]) -> impl Iterator<Item = (C, &'a str, &'a str)> {
+        self.columns.iter().filter_map(|(i, column, header)| {
+            let cell = row.get(*i)?.trim();
+            (!cell.is_empty()).then_some((*column, cell, header.as_str()))
+        })
+    }
+
     /// The header to name in a validation error about a draft field.
-    fn header_for_field(&self, field: &str) -> String {
-        let column = Column::ALL.iter().copied().find(|c| c.key() == field);
-        let fallback = match column {
-            Some(Column::Province | Column::City) => self.header_of(Column::Region),
-            _ => None,
-        };
+    pub fn header_for_field(&self, field: &str) -> String {
+        let column = C::ALL.iter().copied().find(|c| c.key() == field);
+        let fallback = column
+            .and_then(TableColumn::stands_for)
+            .and_then(|c| self.header_of(c));
         column
             .and_then(|c| self.header_of(c))
             .or(fallback)
@@ -294,10 +386,10 @@ impl ColumnMap {
 /// over the built-in vocabulary. Unknown headers are ignored and listed in
 /// [`ColumnMap::ignored`]; a missing name column, a column named twice or
 /// an override to an unknown key are errors.
-pub fn map_headers(
+pub fn map_headers<C: TableColumn>(
     headers: &[String],
     overrides: &HashMap<String, String>,
-) -> Result<ColumnMap, Vec<ImportError>> {
+) -> Result<ColumnMap<C>, Vec<ImportError>> {
     let overrides: HashMap<String, &str> = overrides
         .iter()
         .map(|(h, k)| (header_key(h), k.as_str()))
@@ -312,7 +404,7 @@ pub fn map_headers(
         let column = match overrides.get(&header_key(header)) {
             // Ignored on purpose: no warning.
             Some(k) if k.trim().is_empty() => continue,
-            Some(k) => match Column::from_header(k) {
+            Some(k) => match C::from_header(k) {
                 Some(c) => Some(c),
                 None => {
                     errors.push(ImportError {
@@ -323,7 +415,7 @@ pub fn map_headers(
                     continue;
                 }
             },
-            None => Column::from_header(header),
+            None => C::from_header(header),
         };
         match column {
             Some(c) => {
@@ -341,12 +433,18 @@ pub fn map_headers(
             None => map.ignored.push(header.to_owned()),
         }
     }
-    if map.header_of(Column::Name).is_none() {
-        errors.push(ImportError {
-            line: 1,
-            column: String::new(),
-            reason: "no customer name column (客户名称 / 名称 / name)".into(),
-        });
+    for required in C::REQUIRED {
+        if map.header_of(*required).is_none() {
+            errors.push(ImportError {
+                line: 1,
+                column: String::new(),
+                reason: format!(
+                    "no `{}` column ({})",
+                    required.key(),
+                    required.aliases().join(" / ")
+                ),
+            });
+        }
     }
     if errors.is_empty() {
         Ok(map)
@@ -467,6 +565,81 @@ pub fn money(cell: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("`{cell}` is not an amount in yuan"))
 }
 
+/// A date: `2026-03-05`, `2026/3/5`, `2026.3.5`, `2026年3月5日`, or the
+/// date part of a date and time.
+pub fn date(cell: &str) -> Result<NaiveDate, String> {
+    let bad = || format!("`{cell}` is not a date (2026-03-05)");
+    let day_part = cell.split([' ', 'T']).next().unwrap_or_default();
+    let parts: Vec<&str> = day_part
+        .trim_end_matches('日')
+        .split(['-', '/', '.', '年', '月'])
+        .collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse(), m.parse(), d.parse()) else {
+        return Err(bad());
+    };
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad)
+}
+
+/// A moment: a date and a time of day in China time (`2026-03-05 14:30`,
+/// seconds optional; a date alone is midnight), or RFC 3339 with its offset.
+pub fn china_time(cell: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(cell) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day =
+        date(cell).map_err(|_| format!("`{cell}` is not a date and time (2026-03-05 14:30)"))?;
+    let time = match cell.split_once([' ', 'T']).map(|(_, t)| t.trim()) {
+        None | Some("") => NaiveTime::MIN,
+        Some(t) => NaiveTime::parse_from_str(t, "%H:%M:%S")
+            .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+            .map_err(|_| format!("`{t}` is not a time of day (14:30)"))?,
+    };
+    day.and_time(time)
+        .and_local_timezone(crate::calendar::china_offset())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("`{cell}` is not a date and time"))
+}
+
+/// A moment as exported: `2026-03-05 14:30` in China time.
+pub fn format_china_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&crate::calendar::china_offset())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// A whole number within the type's range, `1` or `1.0` (as spreadsheets
+/// write numbers).
+pub fn whole<T: TryFrom<i64>>(cell: &str) -> Result<T, String> {
+    let bad = || format!("`{cell}` is not a whole number in range");
+    let number = cell.strip_suffix(".0").unwrap_or(cell);
+    number
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(bad)
+}
+
+/// The items of a list cell: `张三、李四`, `a, b`, `a;b`, `a/b`.
+pub fn list(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(['、', ',', '，', ';', '；', '/', '|'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The label of a vocabulary value in the export language.
+pub fn label<T: Vocabulary>(v: Option<T>, lang: Lang) -> String {
+    v.map(|v| match lang {
+        Lang::Zh => v.label_zh(),
+        Lang::En => v.label_en(),
+    })
+    .unwrap_or_default()
+    .to_owned()
+}
+
 /// Splits a region cell into province and city: `广东 深圳`, `广东/深圳`,
 /// `广东省深圳市` and `广西壮族自治区南宁市` all split; the `省` / `市` /
 /// `自治区` suffixes are dropped. A cell that does not split is the province.
@@ -566,26 +739,12 @@ pub fn merge(current: CustomerDraft, row: CustomerDraft) -> CustomerDraft {
 
 /// The header row of an export.
 pub fn export_headers(lang: Lang) -> Vec<&'static str> {
-    Column::EXPORT
-        .iter()
-        .map(|c| match lang {
-            Lang::Zh => c.header_zh(),
-            Lang::En => c.header_en(),
-        })
-        .collect()
+    Column::EXPORT.iter().map(|c| c.header(lang)).collect()
 }
 
 /// The cells of one exported customer, in the order of [`export_headers`];
 /// `owner` is the owner's username. Reads back with [`row_to_draft`].
 pub fn export_row(customer: &Customer, owner: &str, lang: Lang) -> Vec<String> {
-    fn label<T: Vocabulary>(v: Option<T>, lang: Lang) -> String {
-        v.map(|v| match lang {
-            Lang::Zh => v.label_zh(),
-            Lang::En => v.label_en(),
-        })
-        .unwrap_or_default()
-        .to_owned()
-    }
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
     let c = customer;
     Column::EXPORT
@@ -681,12 +840,12 @@ mod tests {
         assert_eq!(m.ignored, ["传真"]);
         assert_eq!(m.header_of(Column::Province), Some("省"));
 
-        let err = map_headers(&strings(&["简称", "省"]), &HashMap::new()).unwrap_err();
+        let err = map_headers::<Column>(&strings(&["简称", "省"]), &HashMap::new()).unwrap_err();
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].line, 1);
         assert!(err[0].reason.contains("name"), "{}", err[0].reason);
 
-        let err = map_headers(&strings(&["名称", "客户名称"]), &HashMap::new()).unwrap_err();
+        let err = map_headers::<Column>(&strings(&["名称", "客户名称"]), &HashMap::new()).unwrap_err();
         assert_eq!(err[0].column, "客户名称");
     }
 
@@ -705,7 +864,7 @@ mod tests {
         assert!(m.ignored.is_empty(), "ignored on purpose: {:?}", m.ignored);
 
         let bad: HashMap<String, String> = [("单位".to_owned(), "nmae".to_owned())].into();
-        let err = map_headers(&strings(&["单位", "名称"]), &bad).unwrap_err();
+        let err = map_headers::<Column>(&strings(&["单位", "名称"]), &bad).unwrap_err();
         assert!(err[0].reason.contains("nmae"));
     }
 
