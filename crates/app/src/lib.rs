@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 mod finance;
 pub mod forms;
+pub mod imports;
 mod people;
 pub mod policy;
 pub mod ports;

@@ -15,6 +15,36 @@ use tuoke_core::{
 };
 use uuid::Uuid;
 
+/// Everything one import writes: created records, changed ones with the
+/// version they were read at, and an audit entry for each. The store
+/// writes it in one transaction, so an import lands whole or not at all.
+#[derive(Debug, Default)]
+pub struct ImportBatch {
+    pub new_customers: Vec<Customer>,
+    pub changed_customers: Vec<(Customer, i64)>,
+    pub new_contacts: Vec<Contact>,
+    pub changed_contacts: Vec<(Contact, i64)>,
+    pub new_activities: Vec<Activity>,
+    pub changed_activities: Vec<(Activity, i64)>,
+    pub audit: Vec<AuditEntry>,
+}
+
+impl ImportBatch {
+    /// How many records it creates or changes.
+    pub fn len(&self) -> usize {
+        self.new_customers.len()
+            + self.changed_customers.len()
+            + self.new_contacts.len()
+            + self.changed_contacts.len()
+            + self.new_activities.len()
+            + self.changed_activities.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// What can go wrong in storage. Backend details are for the logs only.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -403,6 +433,22 @@ pub trait Store: Send + Sync + 'static {
         credit_code: Option<&CreditCode>,
         except: Option<CustomerId>,
     ) -> Result<Option<Customer>, StoreError>;
+    /// The customers with one of these duplicate-check name keys or credit
+    /// codes (an import's lookup of the rows it may update).
+    async fn find_customers_by_keys(
+        &self,
+        name_keys: &[String],
+        credit_codes: &[String],
+    ) -> Result<Vec<Customer>, StoreError>;
+    /// The contacts of these customers.
+    async fn list_contacts_of(&self, customers: &[CustomerId]) -> Result<Vec<Contact>, StoreError>;
+    /// The follow-up records of these customers.
+    async fn list_activities_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> Result<Vec<Activity>, StoreError>;
+    /// Writes a whole import in one transaction.
+    async fn apply_import(&self, batch: &ImportBatch) -> Result<(), StoreError>;
     async fn list_customers(
         &self,
         filter: &CustomerFilter,

@@ -845,7 +845,8 @@ mod tests {
         assert_eq!(err[0].line, 1);
         assert!(err[0].reason.contains("name"), "{}", err[0].reason);
 
-        let err = map_headers::<Column>(&strings(&["名称", "客户名称"]), &HashMap::new()).unwrap_err();
+        let err =
+            map_headers::<Column>(&strings(&["名称", "客户名称"]), &HashMap::new()).unwrap_err();
         assert_eq!(err[0].column, "客户名称");
     }
 

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use tuoke_app::ports::{
     ActivityFilter, ActivitySort, ApprovalFilter, AuditFilter, CaseFilter, CaseSort, CaseWrite,
-    CreditChangeFilter, CustomerFilter, CustomerSort, FilledForm, FormFilter, Notification, Page,
-    PageRequest, Store, StoreError, StoredResponse, StoredTemplate, Visibility,
+    CreditChangeFilter, CustomerFilter, CustomerSort, FilledForm, FormFilter, ImportBatch,
+    Notification, Page, PageRequest, Store, StoreError, StoredResponse, StoredTemplate, Visibility,
 };
 use tuoke_core::calendar::CalendarDay;
 use tuoke_core::credit::{CreditChange, CreditChangeStatus, CreditProfile};
@@ -97,7 +97,7 @@ impl Tx {
         clippy::too_many_arguments,
         reason = "the one generic update of every record table"
     )]
-    async fn update<R: Row>(
+    pub(crate) async fn update<R: Row>(
         &mut self,
         table: &str,
         columns: &str,
@@ -400,7 +400,10 @@ impl Db {
     }
 
     /// Completes activity rows with their contacts, in order.
-    async fn with_contacts(&self, rows: Vec<ActivityRow>) -> Result<Vec<Activity>, StoreError> {
+    pub(crate) async fn with_contacts(
+        &self,
+        rows: Vec<ActivityRow>,
+    ) -> Result<Vec<Activity>, StoreError> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -1010,6 +1013,29 @@ impl Store for Db {
             .await?
             .map(Customer::try_from)
             .transpose()
+    }
+
+    async fn find_customers_by_keys(
+        &self,
+        name_keys: &[String],
+        credit_codes: &[String],
+    ) -> Result<Vec<Customer>, StoreError> {
+        self.customers_by_keys(name_keys, credit_codes).await
+    }
+
+    async fn list_contacts_of(&self, customers: &[CustomerId]) -> Result<Vec<Contact>, StoreError> {
+        self.contacts_of(customers).await
+    }
+
+    async fn list_activities_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> Result<Vec<Activity>, StoreError> {
+        self.activities_of(customers).await
+    }
+
+    async fn apply_import(&self, batch: &ImportBatch) -> Result<(), StoreError> {
+        self.write_import(batch).await
     }
 
     async fn list_customers(

@@ -58,36 +58,64 @@ enum Command {
     #[command(subcommand)]
     Template(TemplateCommand),
     /// Import records from CSV (UTF-8 or GBK) or Excel files.
-    #[command(subcommand)]
-    Import(ImportCommand),
+    Import(ImportArgs),
     /// Export records as CSV or Excel files.
     #[command(subcommand)]
     Export(ExportCommand),
 }
 
-#[derive(Debug, Subcommand)]
-enum ImportCommand {
-    /// Import customers. Columns are found by their headers, in Chinese or
-    /// English (客户名称/name, 简称, 统一社会信用代码, 地区, 客户类型, 负责人/owner…).
-    /// Every row is checked first; by default one bad row rejects the whole
-    /// file. A row matching an existing customer (credit code or name)
-    /// updates it, so importing a file again is safe.
-    Customers {
-        /// A .csv (UTF-8 or GBK/GB18030), .xlsx or .xls file.
-        file: PathBuf,
-        /// A TOML file mapping headers to fields: `[columns]` then `"单位" = "name"`.
-        #[arg(long)]
-        mapping: Option<PathBuf>,
-        /// Import the good rows and write the bad ones, with the reason, to the rejects file.
-        #[arg(long)]
-        skip_invalid: bool,
-        /// Where rejected rows go (default: FILE's name with `.rejects.csv`).
-        #[arg(long)]
-        rejects: Option<PathBuf>,
-        /// The user the import acts as (and the owner of rows naming none).
-        #[arg(long = "as", default_value = "admin")]
-        as_user: String,
-    },
+/// What an import file holds.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ImportWhat {
+    /// Columns: 客户名称/name (required), 简称, 统一社会信用代码, 客户类型,
+    /// 渠道, 行业, 地区 or 省/市, 客户层级, ABC, 状态, 月采购额, 地址, 电话,
+    /// 网址, 备注, 负责人/owner.
+    Customers,
+    /// Columns: 客户名称 (the customer's name or credit code) and 姓名
+    /// (required), 职务, 部门, 手机, 电话, 邮箱, 微信, 角色 (决策者、内线…),
+    /// 影响力, 关系强度, 生日 (1985-03-12, 农历 04-05), 籍贯, 年龄, 爱好, 备注.
+    Contacts,
+    /// Follow-up records, the columns of the 大客户开发记录表: 客户名称,
+    /// 日期和时间, 开发方式 and 内容 (required), 访问对象 (contacts' names),
+    /// 滞留时间, 业务进度, 客户态度, 下一步, 下次跟进, 礼品金额, 业务员/owner.
+    Activities,
+}
+
+impl From<ImportWhat> for tuoke_app::imports::ImportKind {
+    fn from(what: ImportWhat) -> Self {
+        match what {
+            ImportWhat::Customers => Self::Customers,
+            ImportWhat::Contacts => Self::Contacts,
+            ImportWhat::Activities => Self::Activities,
+        }
+    }
+}
+
+/// Import customers, contacts or follow-up records. Columns are found by
+/// their headers, in Chinese or English. Every row is checked first; by
+/// default one bad row rejects the whole file, and nothing is written. A
+/// row matching an existing record (a customer by credit code or name, a
+/// contact by customer and name, a record by customer, time, method and
+/// rep) updates it, so importing a file again is safe. The import is
+/// written in one transaction: interrupted, it leaves nothing behind.
+#[derive(Debug, Args)]
+struct ImportArgs {
+    #[arg(value_enum)]
+    what: ImportWhat,
+    /// A .csv (UTF-8 or GBK/GB18030), .xlsx or .xls file.
+    file: PathBuf,
+    /// A TOML file mapping headers to fields: `[columns]` then `"单位" = "name"`.
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Import the good rows and write the bad ones, with the reason, to the rejects file.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Where rejected rows go (default: FILE's name with `.rejects.csv`).
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// The user the import acts as (and the owner of rows naming none).
+    #[arg(long = "as", default_value = "admin")]
+    as_user: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,21 +209,15 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Template(TemplateCommand::Check { files }) => check_templates(&files),
-        Command::Import(ImportCommand::Customers {
-            file,
-            mapping,
-            skip_invalid,
-            rejects,
-            as_user,
-        }) => {
+        Command::Import(args) => {
             let app = App::with_system_clock(Arc::new(open(&cli.db.url).await?));
-            let opts = import::ImportOptions {
-                mapping,
-                skip_invalid,
-                rejects,
-                as_user,
+            let opts = import::CliOptions {
+                mapping: args.mapping,
+                skip_invalid: args.skip_invalid,
+                rejects: args.rejects,
+                as_user: args.as_user,
             };
-            import_customers(&app, &file, &opts).await
+            run_import(&app, args.what.into(), &args.file, &opts).await
         }
         Command::Export(ExportCommand::Customers {
             format,
@@ -251,13 +273,19 @@ async fn main() -> Result<()> {
 }
 
 /// Runs an import and prints its report; fails when the file is rejected.
-async fn import_customers(
+async fn run_import(
     app: &App,
+    kind: tuoke_app::imports::ImportKind,
     file: &std::path::Path,
-    opts: &import::ImportOptions,
+    opts: &import::CliOptions,
 ) -> Result<()> {
-    let report = import::import_customers(app, file, opts).await?;
-    let applied = report.created + report.updated + report.unchanged > 0 || opts.skip_invalid;
+    let import::Outcome {
+        report,
+        rejects_file,
+    } = import::import(app, kind, file, opts).await?;
+    for ignored in &report.ignored_columns {
+        eprintln!("warning: column `{ignored}` is not a field of these records and is ignored");
+    }
     println!(
         "created {}, updated {}, unchanged {}, rejected {}",
         report.created,
@@ -268,18 +296,18 @@ async fn import_customers(
     for e in report.rejected.values().flatten() {
         println!("{}:{e}", file.display());
     }
-    if let Some(out) = &report.rejects_file {
+    if let Some(out) = &rejects_file {
         println!(
             "the rejected rows are in {} (reason in the last column): fix them and import that file",
             out.display()
         );
     }
-    if report.rejected.is_empty() || opts.skip_invalid {
+    if report.applied {
         Ok(())
-    } else if applied {
+    } else if report.rejected.contains_key(&1) {
         bail!(
-            "{} row(s) failed while importing; the others were imported, and importing the fixed file again completes it",
-            report.rejected.len()
+            "the header row of {} is not usable; nothing was imported",
+            file.display()
         )
     } else {
         bail!(

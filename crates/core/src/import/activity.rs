@@ -2,7 +2,7 @@
 //! the people visited among the customer's contacts and the rep, which the
 //! app resolves; the columns of the 大客户开发记录表 are recognised.
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use uuid::Uuid;
 
 use super::{
@@ -207,16 +207,26 @@ pub fn export_activity(
         .collect()
 }
 
-/// When two rows describe the same record: the same customer, moment,
-/// method and rep (the natural key a re-import matches on).
-pub fn same_record(
-    a: &Activity,
-    customer: CustomerId,
-    at: DateTime<Utc>,
-    method: ActivityMethod,
-    owner: UserId,
-) -> bool {
-    a.customer_id == customer && a.occurred_at == at && a.method == method && a.owner_id == owner
+/// The draft a re-imported row makes of an existing record (the same
+/// customer, moment, method and rep): every non-empty cell wins, empty
+/// cells keep what is there; the people visited are replaced when given.
+pub fn merge_activity(current: ActivityDraft, row: ActivityDraft) -> ActivityDraft {
+    ActivityDraft {
+        contact_ids: if row.contact_ids.is_empty() {
+            current.contact_ids
+        } else {
+            row.contact_ids
+        },
+        duration_minutes: row.duration_minutes.or(current.duration_minutes),
+        content: row.content,
+        progress: row.progress.or(current.progress),
+        attitude: row.attitude.or(current.attitude),
+        attitude_note: row.attitude_note.or(current.attitude_note),
+        next_step: row.next_step.or(current.next_step),
+        next_follow_up: row.next_follow_up.or(current.next_follow_up),
+        gift_value: row.gift_value.or(current.gift_value),
+        ..current
+    }
 }
 
 #[cfg(test)]

@@ -112,6 +112,36 @@ pub fn row_to_contact(
     }
 }
 
+/// The draft a re-imported row makes of an existing contact: every
+/// non-empty cell wins, empty cells keep what is there.
+pub fn merge_contact(current: ContactDraft, row: ContactDraft) -> ContactDraft {
+    ContactDraft {
+        name: current.name,
+        title: row.title.or(current.title),
+        department: row.department.or(current.department),
+        mobile: row.mobile.or(current.mobile),
+        phone: row.phone.or(current.phone),
+        email: row.email.or(current.email),
+        wechat: row.wechat.or(current.wechat),
+        roles: if row.roles.is_empty() {
+            current.roles
+        } else {
+            row.roles
+        },
+        influence: row.influence.or(current.influence),
+        relationship: row.relationship.or(current.relationship),
+        birthday: row.birthday.or(current.birthday),
+        native_place: row.native_place.or(current.native_place),
+        age: row.age.or(current.age),
+        hobbies: row.hobbies.or(current.hobbies),
+        tenure_years: row.tenure_years.or(current.tenure_years),
+        authority: row.authority.or(current.authority),
+        style: row.style.or(current.style),
+        family: row.family.or(current.family),
+        notes: row.notes.or(current.notes),
+    }
+}
+
 /// A birthday cell: `1985-03-12` or `03-12` (solar), with `农历` / `lunar`
 /// before it for a lunar one and `闰` before the month for a leap month
 /// (`农历 闰04-05`); also the stored form `lunar:-----04-05L`.
