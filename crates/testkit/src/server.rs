@@ -231,6 +231,28 @@ impl Client {
         self.send(Method::POST, path, Some(body), &[]).await
     }
 
+    /// A POST of raw bytes (a file upload) with its content type.
+    pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>, content_type: &str) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .header("Content-Type", content_type)
+            .body(bytes);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.expect("the request is answered");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// A PATCH with `If-Match: "version"`.
     pub async fn patch(&self, path: &str, version: i64, body: &Value) -> Reply {
         let etag = format!("\"{version}\"");

@@ -26,6 +26,7 @@ pub enum ErrorCode {
     PayloadTooLarge,
     IdempotencyKeyReused,
     GateClosed,
+    ImportRejected,
     Unavailable,
     Internal,
 }
@@ -34,7 +35,9 @@ impl ErrorCode {
     fn status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
-            ValidationFailed | IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ValidationFailed | IdempotencyKeyReused | ImportRejected => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             MalformedRequest => StatusCode::BAD_REQUEST,
             NotFound => StatusCode::NOT_FOUND,
             VersionMismatch => StatusCode::PRECONDITION_FAILED,
@@ -80,6 +83,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub unmet: Vec<serde_json::Value>,
+    /// For a rejected import: every problem of every bad row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<crate::api::imports::RowProblem>,
 }
 
 /// An error on its way to becoming a problem response.
@@ -104,6 +110,7 @@ impl ApiError {
                 existing_id: None,
                 current_version: None,
                 unmet: Vec::new(),
+                rows: Vec::new(),
             }),
             retry_after: None,
         }
@@ -113,6 +120,10 @@ impl ApiError {
         let mut e = Self::new(ErrorCode::ValidationFailed, errors.to_string());
         e.problem.errors = errors.0;
         e
+    }
+
+    pub(crate) fn set_rows(&mut self, rows: Vec<crate::api::imports::RowProblem>) {
+        self.problem.rows = rows;
     }
 
     pub fn not_found(entity: &str) -> Self {

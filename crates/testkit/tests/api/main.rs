@@ -7,6 +7,7 @@
 
 mod cases;
 mod forms;
+mod imports;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

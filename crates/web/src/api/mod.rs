@@ -11,6 +11,7 @@ mod credit;
 mod customers;
 mod forms;
 mod idempotency;
+pub(crate) mod imports;
 mod people;
 mod templates;
 
@@ -50,6 +51,7 @@ use crate::extract::from_json_value;
         (name = "forms", description = "Forms (表格): templates, filling, scores and grades"),
         (name = "credit", description = "Credit grades, limits and change requests; financial analysis"),
         (name = "reports", description = "Reports"),
+        (name = "imports", description = "Imports from CSV and Excel files"),
     )
 )]
 struct ApiDoc;
@@ -156,6 +158,12 @@ fn api_router() -> OpenApiRouter<AppState> {
             calendar::put_calendar_day,
             calendar::delete_calendar_day
         ))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(imports::import_file))
+                // Files are larger than the JSON bodies of the rest of the API.
+                .layer(DefaultBodyLimit::max(imports::MAX_IMPORT_BYTES)),
+        )
 }
 
 /// The generated OpenAPI description.
