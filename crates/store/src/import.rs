@@ -13,9 +13,11 @@ use crate::records::{
 };
 use crate::sql::{Sql, Value};
 
-/// The most values bound in one statement: below SQLite's 32,766 (and
-/// PostgreSQL's 65,535).
-const MAX_BINDS: usize = 30_000;
+/// The most values bound in one statement. SQLite looks a `$N` parameter
+/// up among those before it while preparing, so preparing is quadratic in
+/// their number: a thousand keeps it a millisecond, and the statement is
+/// prepared once and cached for every full chunk.
+const MAX_BINDS: usize = 1_000;
 
 /// Keys looked up per statement.
 const LOOKUP_CHUNK: usize = 500;

@@ -724,3 +724,143 @@ fn a_mapping_file_names_columns_the_vocabulary_does_not_know() {
     let all = export_csv(&db, dir.path(), &[]);
     assert_eq!(column(&all, "市"), ["深圳"]);
 }
+
+#[test]
+fn an_import_killed_midway_leaves_nothing_and_a_rerun_ends_with_exactly_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let file = dir.path().join("big.csv");
+    let rows = 20_000;
+    let mut text = String::from("客户名称,地区,负责人\n");
+    for i in 0..rows {
+        text.push_str(&format!("测试{i}号电子有限公司,广东 深圳,zhangwei\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+
+    let mut child = tuoke()
+        .args(["--db", &db, "import", "customers"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Nothing is written before this line; kill the process right after it.
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut writing = false;
+    for line in stderr.lines() {
+        if line.unwrap().starts_with("writing ") {
+            writing = true;
+            break;
+        }
+    }
+    assert!(writing, "the import says when it starts writing");
+    child.kill().unwrap(); // SIGKILL: no cleanup runs
+    child.wait().unwrap();
+
+    let count = export_csv(&db, dir.path(), &[]).len() - 1;
+    assert!(
+        count == 0 || count == rows,
+        "an interrupted import is all or nothing, found {count} rows"
+    );
+    let (ok, out, err) = import(&db, &file, &[]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "created {}, updated 0, unchanged {count}",
+            rows - count
+        )),
+        "{out}"
+    );
+    assert_eq!(export_csv(&db, dir.path(), &[]).len() - 1, rows);
+}
+
+#[test]
+fn contacts_and_visit_records_import_from_gbk_csv_and_xlsx_against_their_customers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let customers = dir.path().join("c.csv");
+    std::fs::write(&customers, format!("{HEADERS}\n{GOOD_ROWS}")).unwrap();
+    assert!(import(&db, &customers, &[]).0);
+
+    let contacts = dir.path().join("contacts.csv");
+    let text = "客户名称,姓名,职务,角色\n\
+                深圳市齐心文具有限公司,陈静,采购主管,采购执行者\n\
+                91350100M000100Y43,刘洋,总监,决策者\n\
+                青岛海信集团,周杰,工程师,技术论证者\n";
+    std::fs::write(&contacts, encoding_rs::GBK.encode(text).0).unwrap();
+    let run_kind = |kind: &str, file: &std::path::Path| {
+        run(tuoke().args(["--db", &db, "import", kind]).arg(file), "")
+    };
+    let (ok, out, err) = run_kind("contacts", &contacts);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("created 3, updated 0, unchanged 0, rejected 0"),
+        "{out}"
+    );
+
+    // The visit records as a spreadsheet, in the columns of the paper form.
+    let visits = dir.path().join("visits.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let cells = [
+        [
+            "客户名称",
+            "日期和时间",
+            "访问对象",
+            "滞留时间",
+            "开发方式",
+            "内容",
+            "客户态度",
+        ],
+        [
+            "深圳市齐心文具有限公司",
+            "2026-03-05 14:30",
+            "陈静、刘洋",
+            "45分钟",
+            "上门拜访",
+            "送样品",
+            "积极",
+        ],
+        [
+            "青岛海信集团",
+            "2026-03-06 09:00",
+            "周杰",
+            "",
+            "电话",
+            "约技术交流",
+            "",
+        ],
+    ];
+    for (r, row) in cells.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    book.save(&visits).unwrap();
+    let (ok, out, err) = run_kind("activities", &visits);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("created 2, updated 0, unchanged 0, rejected 0"),
+        "{out}"
+    );
+    let (ok, out, err) = run_kind("activities", &visits);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("created 0, updated 0, unchanged 2, rejected 0"),
+        "{out}"
+    );
+
+    // A person who is not a contact of that customer rejects the file.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "客户名称,日期和时间,访问对象,开发方式,内容\n青岛海信集团,2026-03-07 10:00,陈静,电话,回访\n",
+    )
+    .unwrap();
+    let (ok, out, _) = run_kind("activities", &bad);
+    assert!(!ok);
+    assert!(
+        out.contains("line 2, column 访问对象: `陈静` is not a contact of `青岛海信集团`"),
+        "{out}"
+    );
+}

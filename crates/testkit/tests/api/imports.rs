@@ -150,7 +150,10 @@ async fn a_bad_row_rejects_the_whole_file_naming_line_column_and_reason(s: TestS
     assert_eq!(r.error_fields(), ["file"]);
     let (status, problem) = import(&admin, "orders", "", CUSTOMERS).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(problem["detail"].as_str().unwrap().contains("kind"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("kind"),
+        "{problem}"
+    );
 }
 
 tuoke_testkit::api_tests!(
