@@ -163,6 +163,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/approvals", get(pages::approvals::inbox))
         .route("/approvals/{id}/decide", post(pages::approvals::decide))
         .route("/reports/funnel", get(pages::reports::funnel))
+        .route(
+            "/import",
+            get(pages::imports::form)
+                .post(pages::imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::imports::MAX_IMPORT_BYTES,
+                )),
+        )
         .route("/admin", get(pages::admin::overview))
         .route("/admin/templates", post(pages::admin::upload_template))
 }

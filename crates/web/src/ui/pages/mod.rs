@@ -8,6 +8,7 @@ pub mod cases;
 pub mod customers;
 pub mod forms;
 pub mod home;
+pub mod imports;
 pub mod reports;
 
 use axum::http::StatusCode;
