@@ -293,6 +293,47 @@ async fn a_rep_and_a_manager_work_through_the_web_ui() {
     );
     screenshot(&c, "02-customers-search").await;
 
+    // Import visit records from a file: one bad row rejects it, naming the
+    // line and column; skipping bad rows imports the good one.
+    let visits = std::env::temp_dir().join(format!("tuoke-visits-{}.csv", std::process::id()));
+    std::fs::write(
+        &visits,
+        "客户名称,日期和时间,访问对象,开发方式,内容,客户态度\n\
+         海信集团,2026-03-05 14:30,王建国,上门拜访,介绍新品,积极\n\
+         海信集团,2026-03-06 09:00,不认识的人,电话,回访,\n",
+    )
+    .unwrap();
+    c.goto(&format!("{base}/import")).await.unwrap();
+    wait_for_text(&c, "导入内容").await;
+    select(&c, "#import-kind", "activities").await;
+    let path = visits.canonicalize().unwrap();
+    c.find(Locator::Css("#import-file"))
+        .await
+        .unwrap()
+        .send_keys(path.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "#import-form button[type=submit]").await;
+    wait_for_text(&c, "未导入任何数据").await;
+    let problems = text_of(&c, "#import-problems").await;
+    assert!(
+        problems.contains("3") && problems.contains("访问对象") && problems.contains("不认识的人"),
+        "{problems}"
+    );
+    select(&c, "#import-kind", "activities").await;
+    c.find(Locator::Css("#import-file"))
+        .await
+        .unwrap()
+        .send_keys(path.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "input[name=skip_invalid]").await;
+    click(&c, "#import-form button[type=submit]").await;
+    wait_for_text(&c, "已导入").await;
+    assert!(text_of(&c, "#import-report").await.contains("新建 1"));
+    assert!(c.find(Locator::Css("#import-rejects")).await.is_ok());
+    screenshot(&c, "02b-import").await;
+
     // A new customer with an existing name: warned while typing, refused on submit.
     c.goto(&format!("{base}/customers")).await.unwrap();
     c.execute(

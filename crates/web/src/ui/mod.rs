@@ -44,6 +44,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("funnel.html", include_str!("../../templates/funnel.html")),
     ("admin.html", include_str!("../../templates/admin.html")),
+    ("import.html", include_str!("../../templates/import.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
 
