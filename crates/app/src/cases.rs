@@ -56,7 +56,7 @@ pub struct FunnelQuery {
 impl App {
     /// The visible case, or "not found".
     /// A history stamp for `actor`, now, with a new id.
-    fn stamp(&self, actor: UserId) -> Stamp {
+    pub(crate) fn stamp(&self, actor: UserId) -> Stamp {
         Stamp {
             actor,
             event_id: self.ids.new_id(),

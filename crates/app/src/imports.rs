@@ -9,20 +9,22 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Cursor;
 
 use tuoke_core::import::activity::{ActivityColumn, ActivityRow, merge_activity, row_to_activity};
+use tuoke_core::import::case::{CaseColumn, CaseRow, merge_case, row_to_case};
 use tuoke_core::import::contact::{ContactColumn, ContactRow, merge_contact, row_to_contact};
 use tuoke_core::import::{
-    Column, ColumnMap, ImportError, RowDraft, TableColumn, duplicates_in_file, map_headers, merge,
-    row_to_draft,
+    Column, ColumnMap, ImportError, RowDraft, TableColumn, duplicates_in_file, header_key,
+    map_headers, merge, row_to_draft,
 };
+use tuoke_core::process::{CaseStatus, DevelopmentCase, ProcessTemplate};
 use tuoke_core::text::normalize_name;
 use tuoke_core::{
-    Activity, ActivityId, AuditAction, Contact, ContactId, CreditCode, Customer, CustomerId, User,
-    UserId, ValidationErrors,
+    Activity, ActivityId, AuditAction, CaseId, Contact, ContactId, CreditCode, Customer,
+    CustomerId, User, UserId, ValidationErrors,
 };
 
 use crate::error::{AppError, AppResult};
 use crate::ports::{ImportBatch, PageRequest, StoreError, Visibility};
-use crate::{Actor, App, policy};
+use crate::{Actor, App, TemplateVersion, policy};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,7 @@ pub enum ImportKind {
     Customers,
     Contacts,
     Activities,
+    Cases,
 }
 
 impl std::str::FromStr for ImportKind {
@@ -39,8 +42,9 @@ impl std::str::FromStr for ImportKind {
             "customers" => Ok(ImportKind::Customers),
             "contacts" => Ok(ImportKind::Contacts),
             "activities" => Ok(ImportKind::Activities),
+            "cases" => Ok(ImportKind::Cases),
             other => Err(format!(
-                "unknown kind `{other}`: customers, contacts or activities"
+                "unknown kind `{other}`: customers, contacts, activities or cases"
             )),
         }
     }
@@ -269,6 +273,7 @@ impl App {
                 self.import_activities(actor, table, options, progress)
                     .await?
             }
+            ImportKind::Cases => self.import_cases(actor, table, options, progress).await?,
         };
         report.applied = report.rejected.is_empty() || options.skip_invalid;
         if !report.applied {
@@ -808,6 +813,158 @@ impl App {
                         Err(e) => plan.reject_error(line, e.into()),
                     }
                 }
+            }
+        }
+        self.finish(plan, options, progress).await
+    }
+
+    async fn import_cases(
+        &self,
+        actor: &Actor,
+        table: &Table,
+        options: &ImportOptions,
+        progress: &dyn Progress,
+    ) -> AppResult<ImportReport> {
+        let mut map = None;
+        let mut plan = match Self::plan::<CaseColumn>(table, options, &mut map) {
+            Ok(plan) => plan,
+            Err(report) => return Ok(report),
+        };
+        let users = self.import_users().await?;
+        let visible = policy::visibility(&*self.store, actor).await?;
+        progress.phase("checking", table.rows.len());
+        let mut rows: Vec<(usize, CaseRow)> = Vec::with_capacity(table.rows.len());
+        for (line, cells) in &table.rows {
+            match row_to_case(cells, plan.map) {
+                Ok(row) => rows.push((*line, row)),
+                Err(problems) => {
+                    for p in problems {
+                        plan.reject(*line, &p.column, p.reason);
+                    }
+                }
+            }
+        }
+        // Templates by key and by name, Chinese or English.
+        let mut templates: HashMap<String, TemplateVersion<ProcessTemplate>> = HashMap::new();
+        for version in self.list_templates::<ProcessTemplate>(actor).await? {
+            let t = &version.template;
+            for name in [t.key(), t.name.zh.as_str(), t.name.en.as_str()] {
+                templates.insert(header_key(name), version.clone());
+            }
+        }
+        let customers = self
+            .named_customers(rows.iter().map(|(_, r)| r.customer.as_str()), &visible)
+            .await?;
+        let existing: HashMap<(CustomerId, String), DevelopmentCase> = self
+            .store
+            .list_cases_of(&customers.ids())
+            .await
+            .map_err(AppError::store("case"))?
+            .into_iter()
+            .filter(|c| c.status == CaseStatus::Open)
+            .map(|c| ((c.customer_id, c.template_key.clone()), c))
+            .collect();
+        let calendar = self.work_calendar().await?;
+        let mut seen: HashMap<(CustomerId, String), usize> = HashMap::new();
+        let now = self.now();
+        for (line, mut row) in rows {
+            progress.advance(1);
+            let Some(customer) = customers.named(&row.customer) else {
+                let column = plan.header(CaseColumn::Customer);
+                plan.reject(line, &column, format!("no customer `{}`", row.customer));
+                continue;
+            };
+            let Some(version) = templates.get(&header_key(&row.template)) else {
+                let column = plan.header(CaseColumn::Template);
+                plan.reject(line, &column, format!("no process `{}`", row.template));
+                continue;
+            };
+            let template = &version.template;
+            if let Some(name) = &row.owner {
+                match Self::import_owner(&users, &visible, actor, name) {
+                    Ok(id) => row.draft.owner_id = Some(id),
+                    Err(reason) => {
+                        let column = plan.header(CaseColumn::Owner);
+                        plan.reject(line, &column, reason);
+                        continue;
+                    }
+                }
+            }
+            let key = (customer.id, template.key().to_owned());
+            if let Some(first) = seen.insert(key.clone(), line) {
+                plan.reject(line, "", format!("the same case as line {first}"));
+                continue;
+            }
+            if let Some(current) = existing.get(&key) {
+                let before = current.to_draft();
+                let merged = merge_case(before.clone(), row.draft);
+                if merged == before {
+                    plan.report.unchanged += 1;
+                    continue;
+                }
+                match current.revise(merged, now) {
+                    Ok(changed) => {
+                        let audit = self.audit(
+                            Some(actor),
+                            AuditAction::Update,
+                            "case",
+                            current.id,
+                            Some(current),
+                            Some(&changed),
+                        );
+                        plan.batch.audit.push(audit);
+                        plan.batch.changed_cases.push((changed, current.version));
+                        plan.report.updated += 1;
+                    }
+                    Err(e) => plan.reject_error(line, e.into()),
+                }
+                continue;
+            }
+            let stage = match &row.stage {
+                None => template.first_stage().key().to_owned(),
+                Some(cell) => match template.stages.iter().find(|s| {
+                    [s.key(), s.name.zh.as_str(), s.name.en.as_str()]
+                        .iter()
+                        .any(|n| header_key(n) == header_key(cell))
+                }) {
+                    Some(s) => s.key().to_owned(),
+                    None => {
+                        let column = plan.header(CaseColumn::Stage);
+                        plan.reject(
+                            line,
+                            &column,
+                            format!("no stage `{cell}` in `{}`", template.name.zh),
+                        );
+                        continue;
+                    }
+                },
+            };
+            let id = CaseId::from_uuid(self.ids.new_id());
+            match DevelopmentCase::imported(
+                row.draft,
+                id,
+                customer.id,
+                &customer.name,
+                template,
+                version.stored.version,
+                &stage,
+                || self.stamp(actor.id()),
+                &calendar,
+            ) {
+                Ok((case, events)) => {
+                    let audit = self.audit(
+                        Some(actor),
+                        AuditAction::Create,
+                        "case",
+                        id,
+                        None,
+                        Some(&case),
+                    );
+                    plan.batch.audit.push(audit);
+                    plan.batch.new_cases.push((case, events));
+                    plan.report.created += 1;
+                }
+                Err(e) => plan.reject_error(line, e.into()),
             }
         }
         self.finish(plan, options, progress).await

@@ -26,6 +26,9 @@ pub struct ImportBatch {
     pub changed_contacts: Vec<(Contact, i64)>,
     pub new_activities: Vec<Activity>,
     pub changed_activities: Vec<(Activity, i64)>,
+    /// New cases with their history.
+    pub new_cases: Vec<(DevelopmentCase, Vec<CaseEvent>)>,
+    pub changed_cases: Vec<(DevelopmentCase, i64)>,
     pub audit: Vec<AuditEntry>,
 }
 
@@ -38,6 +41,8 @@ impl ImportBatch {
             + self.changed_contacts.len()
             + self.new_activities.len()
             + self.changed_activities.len()
+            + self.new_cases.len()
+            + self.changed_cases.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -447,6 +452,11 @@ pub trait Store: Send + Sync + 'static {
         &self,
         customers: &[CustomerId],
     ) -> Result<Vec<Activity>, StoreError>;
+    /// The cases of these customers.
+    async fn list_cases_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> Result<Vec<DevelopmentCase>, StoreError>;
     /// Writes a whole import in one transaction.
     async fn apply_import(&self, batch: &ImportBatch) -> Result<(), StoreError>;
     async fn list_customers(

@@ -47,6 +47,7 @@ macro_rules! table_columns {
 }
 
 pub mod activity;
+pub mod case;
 pub mod contact;
 
 use std::collections::HashMap;

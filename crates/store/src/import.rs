@@ -4,12 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use tuoke_app::ports::{ImportBatch, StoreError};
+use tuoke_core::process::{CaseEvent, DevelopmentCase};
 use tuoke_core::{Activity, AuditEntry, Contact, Customer, CustomerId};
 
 use crate::db::{Db, Tx, backend, micros, write_error};
 use crate::records::{
-    ACTIVITY_COLUMNS, AUDIT_COLUMNS, ActivityRow, CONTACT_COLUMNS, CUSTOMER_COLUMNS, ContactRow,
-    CustomerRow, Fields, activity_fields, audit_values, contact_fields, customer_fields,
+    ACTIVITY_COLUMNS, AUDIT_COLUMNS, ActivityRow, CASE_COLUMNS, CONTACT_COLUMNS, CUSTOMER_COLUMNS,
+    CaseRow, ContactRow, CustomerRow, EVENT_COLUMNS, Fields, activity_fields, audit_values,
+    case_fields, contact_fields, customer_fields, event_values,
 };
 use crate::sql::{Sql, Value};
 
@@ -121,6 +123,27 @@ fn activity_record(a: &Activity) -> Record {
     )
 }
 
+fn case_record(case: &DevelopmentCase) -> Record {
+    (
+        case.id.to_string(),
+        case_fields(case),
+        (case.version, case.created_at, case.updated_at),
+    )
+}
+
+/// A new case, with its history beside it.
+fn new_case_record(c: &(DevelopmentCase, Vec<CaseEvent>)) -> Record {
+    case_record(&c.0)
+}
+
+fn new_case_row(c: &(DevelopmentCase, Vec<CaseEvent>)) -> Vec<Value> {
+    record_values(new_case_record(c))
+}
+
+fn event_row(e: &CaseEvent) -> Vec<Value> {
+    event_values(e).to_vec()
+}
+
 fn customer_row(c: &Customer) -> Vec<Value> {
     record_values(customer_record(c))
 }
@@ -212,6 +235,23 @@ impl Db {
         Ok(found)
     }
 
+    pub(crate) async fn cases_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> Result<Vec<DevelopmentCase>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in customers.chunks(LOOKUP_CHUNK) {
+            let mut sql = Sql::new(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE customer_id IN ("
+            ));
+            sql.push_list(chunk.iter().map(ToString::to_string));
+            sql.push(") ORDER BY id");
+            let rows = self.fetch_all::<CaseRow>(sql).await?;
+            found.extend(self.with_checks(rows).await?);
+        }
+        Ok(found)
+    }
+
     /// Writes the batch in one transaction: any refusal rolls it all back.
     pub(crate) async fn write_import(&self, batch: &ImportBatch) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
@@ -293,6 +333,40 @@ impl Db {
             "activity_contacts.contact_id",
         )
         .await?;
+        tx.insert_records(
+            "cases",
+            &batch.new_cases,
+            new_case_record,
+            new_case_row,
+            "cases.reference",
+        )
+        .await?;
+        let events: Vec<CaseEvent> = batch
+            .new_cases
+            .iter()
+            .flat_map(|(_, events)| events.iter().cloned())
+            .collect();
+        tx.insert_rows(
+            "case_events",
+            EVENT_COLUMNS,
+            &events,
+            event_row,
+            "case_events.case_id",
+        )
+        .await?;
+        for (case, expected) in &batch.changed_cases {
+            let (id, fields, _) = case_record(case);
+            tx.update::<CaseRow>(
+                "cases",
+                CASE_COLUMNS,
+                id,
+                fields,
+                case.updated_at,
+                *expected,
+                "cases.reference",
+            )
+            .await?;
+        }
         tx.insert_rows(
             "audit_log",
             AUDIT_COLUMNS,

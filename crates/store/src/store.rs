@@ -463,7 +463,10 @@ impl Db {
     }
 
     /// Completes case rows with their checked items.
-    async fn with_checks(&self, rows: Vec<CaseRow>) -> Result<Vec<DevelopmentCase>, StoreError> {
+    pub(crate) async fn with_checks(
+        &self,
+        rows: Vec<CaseRow>,
+    ) -> Result<Vec<DevelopmentCase>, StoreError> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -1032,6 +1035,13 @@ impl Store for Db {
         customers: &[CustomerId],
     ) -> Result<Vec<Activity>, StoreError> {
         self.activities_of(customers).await
+    }
+
+    async fn list_cases_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> Result<Vec<DevelopmentCase>, StoreError> {
+        self.cases_of(customers).await
     }
 
     async fn apply_import(&self, batch: &ImportBatch) -> Result<(), StoreError> {

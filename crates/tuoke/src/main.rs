@@ -79,6 +79,10 @@ enum ImportWhat {
     /// 日期和时间, 开发方式 and 内容 (required), 访问对象 (contacts' names),
     /// 滞留时间, 业务进度, 客户态度, 下一步, 下次跟进, 礼品金额, 业务员/owner.
     Activities,
+    /// Open development cases: 客户名称 and 流程 (a process template's key or
+    /// name) required, 当前阶段 (the stage it is at; default the first),
+    /// 项目名称, 预计金额, 预计成交日期, 竞争对手, 障碍, 下一步, 负责人.
+    Cases,
 }
 
 impl From<ImportWhat> for tuoke_app::imports::ImportKind {
@@ -87,16 +91,17 @@ impl From<ImportWhat> for tuoke_app::imports::ImportKind {
             ImportWhat::Customers => Self::Customers,
             ImportWhat::Contacts => Self::Contacts,
             ImportWhat::Activities => Self::Activities,
+            ImportWhat::Cases => Self::Cases,
         }
     }
 }
 
-/// Import customers, contacts or follow-up records. Columns are found by
+/// Import customers, contacts, follow-up records or development cases. Columns are found by
 /// their headers, in Chinese or English. Every row is checked first; by
 /// default one bad row rejects the whole file, and nothing is written. A
 /// row matching an existing record (a customer by credit code or name, a
 /// contact by customer and name, a record by customer, time, method and
-/// rep) updates it, so importing a file again is safe. The import is
+/// rep, a case by customer and process) updates it, so importing a file again is safe. The import is
 /// written in one transaction: interrupted, it leaves nothing behind.
 #[derive(Debug, Args)]
 struct ImportArgs {

@@ -233,7 +233,7 @@ pub fn merge_activity(current: ActivityDraft, row: ActivityDraft) -> ActivityDra
 mod tests {
     use std::collections::HashMap;
 
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     use super::*;
     use crate::Attitude;

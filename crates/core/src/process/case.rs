@@ -270,6 +270,9 @@ pub enum Leave {
     NeedsApproval { role: Role, report: GateReport },
 }
 
+/// The comment of the history lines an import writes.
+pub const IMPORTED: &str = "导入 (imported)";
+
 /// The time zone deadlines are counted in.
 pub fn local_offset() -> FixedOffset {
     crate::calendar::china_offset()
@@ -364,6 +367,58 @@ impl DevelopmentCase {
             None,
         );
         Ok((case, event))
+    }
+
+    /// A case opened by an import at `stage`, the stage the team's records
+    /// already had it in: the history says it was created and moved through
+    /// every earlier stage at the import, each move marked as imported, so
+    /// that it replays and counts in the funnel like any case. Gates are not
+    /// checked: the work they ask for happened before Tuoke.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "`open`'s arguments and the stage"
+    )]
+    pub fn imported(
+        draft: CaseDraft,
+        id: CaseId,
+        customer_id: CustomerId,
+        customer_name: &str,
+        template: &ProcessTemplate,
+        template_version: i64,
+        stage: &str,
+        stamps: impl FnMut() -> Stamp,
+        calendar: &WorkCalendar,
+    ) -> Result<(DevelopmentCase, Vec<CaseEvent>), CaseError> {
+        let mut stamps = stamps;
+        let target = template
+            .stage_index(stage)
+            .ok_or_else(|| CaseError::UnknownStage(stage.to_owned()))?;
+        let (mut case, created) = DevelopmentCase::open(
+            draft,
+            id,
+            customer_id,
+            customer_name,
+            template,
+            template_version,
+            stamps(),
+            calendar,
+        )?;
+        let mut events = vec![created];
+        for pair in template.stages[..=target].windows(2) {
+            let stamp = stamps();
+            events.push(case.event(
+                stamp,
+                CaseEventKind::Advanced,
+                Some(pair[0].key()),
+                Some(pair[1].key()),
+                None,
+                Some(IMPORTED.to_owned()),
+            ));
+            case.stage = pair[1].key().to_owned();
+            case.stage_entered_at = stamp.at;
+            case.stage_due_at = stage_deadline(&pair[1], stamp.at, calendar);
+        }
+        Ok((case, events))
     }
 
     /// The case's fields changed as the draft says (stage and status stay).
@@ -826,6 +881,57 @@ probability = 90
         .unwrap();
         assert_eq!(event.kind, CaseEventKind::Created);
         case
+    }
+
+    #[test]
+    fn an_imported_case_sits_at_its_stage_with_a_history_that_replays() {
+        let t = template();
+        let (case, events) = DevelopmentCase::imported(
+            CaseDraft::default(),
+            CaseId::from_uuid(Uuid::from_u128(7)),
+            CustomerId::from_uuid(Uuid::from_u128(8)),
+            "海信",
+            &t,
+            1,
+            "three",
+            stamp,
+            &calendar(),
+        )
+        .unwrap();
+        assert_eq!(case.stage, "three");
+        assert_eq!(case.status, CaseStatus::Open);
+        let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                CaseEventKind::Created,
+                CaseEventKind::Advanced,
+                CaseEventKind::Advanced
+            ]
+        );
+        assert!(
+            events[1..]
+                .iter()
+                .all(|e| e.comment.as_deref() == Some(IMPORTED))
+        );
+        assert_eq!(
+            replay(&events),
+            Some(("three".to_owned(), CaseStatus::Open))
+        );
+        assert!(matches!(
+            DevelopmentCase::imported(
+                CaseDraft::default(),
+                case.id,
+                case.customer_id,
+                "海信",
+                &t,
+                1,
+                "nine",
+                stamp,
+                &calendar(),
+            ),
+            Err(CaseError::UnknownStage(_))
+        ));
     }
 
     fn ctx() -> GateContext {

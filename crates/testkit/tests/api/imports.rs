@@ -156,7 +156,77 @@ async fn a_bad_row_rejects_the_whole_file_naming_line_column_and_reason(s: TestS
     );
 }
 
+async fn open_cases_import_at_their_stage_and_count_in_the_funnel(s: TestServer) {
+    let admin = s.admin().await;
+    import(&admin, "customers", "", CUSTOMERS).await;
+    let file = "客户名称,流程,当前阶段,预计金额\n\
+深圳市瑞丰电子科技有限公司,big_account_five_stages,价值评估／开发程序,50万\n\
+青岛海信集团,大客户开发流程（五阶段）,,\n";
+    let (status, report) = import(&admin, "cases", "", file).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), (2, 0, 0));
+    let cases = admin
+        .get("/api/v1/cases?template=big_account_five_stages")
+        .await
+        .body;
+    let mut stages: Vec<&str> = cases["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["stage"].as_str().unwrap())
+        .collect();
+    stages.sort();
+    assert_eq!(stages, ["identify", "value_assessment"], "{cases}");
+    let moved = cases["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["stage"] == "value_assessment")
+        .unwrap();
+    assert_eq!(moved["expected_amount"], "500000.00");
+    let history = admin
+        .get(&format!(
+            "/api/v1/cases/{}/history",
+            moved["id"].as_str().unwrap()
+        ))
+        .await
+        .body;
+    let kinds: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap_or_else(|| history.as_array().unwrap())
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["created", "advanced", "advanced"], "{history}");
+
+    // Both reached the first stage, one the third; each is open where it is.
+    let funnel = admin
+        .get("/api/v1/reports/funnel?template=big_account_five_stages")
+        .await
+        .body;
+    let stages = funnel["stages"].as_array().unwrap();
+    let figures: Vec<(u64, u64)> = stages[..3]
+        .iter()
+        .map(|s| {
+            (
+                s["reached"].as_u64().unwrap(),
+                s["open_cases"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(figures, [(2, 1), (1, 0), (1, 1)], "{funnel}");
+
+    // Importing again finds the open cases; an unknown stage is named.
+    let (_, report) = import(&admin, "cases", "", file).await;
+    assert_eq!(counts(&report), (0, 0, 2));
+    let bad = "客户名称,流程,当前阶段\n青岛海信集团,six_steps,第九步\n";
+    let (status, problem) = import(&admin, "cases", "", bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["rows"][0]["column"], "当前阶段", "{problem}");
+}
+
 tuoke_testkit::api_tests!(
+    open_cases_import_at_their_stage_and_count_in_the_funnel,
     customers_contacts_and_visits_import_and_reimport_without_duplicates,
     a_bad_row_rejects_the_whole_file_naming_line_column_and_reason,
 );

@@ -1,5 +1,5 @@
-//! `POST /api/v1/imports`: a CSV or spreadsheet file of customers, contacts
-//! or follow-up records, checked whole and written in one transaction by
+//! `POST /api/v1/imports`: a CSV or spreadsheet file of customers, contacts,
+//! follow-up records or development cases, checked whole and written in one transaction by
 //! `App::import` (the same path as `tuoke import` and the UI).
 
 use axum::Json;
@@ -23,6 +23,7 @@ pub enum ImportKindParam {
     Customers,
     Contacts,
     Activities,
+    Cases,
 }
 
 impl From<ImportKindParam> for ImportKind {
@@ -31,6 +32,7 @@ impl From<ImportKindParam> for ImportKind {
             ImportKindParam::Customers => ImportKind::Customers,
             ImportKindParam::Contacts => ImportKind::Contacts,
             ImportKindParam::Activities => ImportKind::Activities,
+            ImportKindParam::Cases => ImportKind::Cases,
         }
     }
 }

@@ -26,6 +26,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("import_customers", "客户", "Customers"),
     ("import_contacts", "联系人", "Contacts"),
     ("import_activities", "拜访记录", "Visit records"),
+    ("import_cases", "开发项目", "Development cases"),
     ("import_file", "文件", "File"),
     (
         "import_skip_invalid",

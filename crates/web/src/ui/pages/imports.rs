@@ -1,4 +1,4 @@
-//! Import a file of customers, contacts or visit records: the same
+//! Import a file of customers, contacts, visit records or cases: the same
 //! `App::import` as the API and the CLI, with the report on the page and
 //! the rejected rows to download, fix and import again.
 
@@ -11,10 +11,11 @@ use super::{bad_csrf, failure};
 use crate::AppState;
 use crate::ui::{Viewer, render};
 
-const KINDS: [(&str, ImportKind); 3] = [
+const KINDS: [(&str, ImportKind); 4] = [
     ("customers", ImportKind::Customers),
     ("contacts", ImportKind::Contacts),
     ("activities", ImportKind::Activities),
+    ("cases", ImportKind::Cases),
 ];
 
 fn page(viewer: &Viewer, kind: &str, report: minijinja::Value) -> Response {
