@@ -77,8 +77,10 @@ impl VisitColumn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisitRecord {
     pub title: &'static str,
-    /// `(label, value)` pairs of the heading: the customer, then the rep.
-    pub heading: [(&'static str, String); 2],
+    /// The customer's name (empty on a blank form).
+    pub customer: String,
+    /// The heading lines: `客户名称：…`, then `业务员：…`.
+    pub heading: [String; 2],
     pub columns: &'static [VisitColumn],
     pub headers: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
@@ -104,9 +106,10 @@ pub fn visit_record(
     sorted.sort_by_key(|a| (a.occurred_at, a.id));
     VisitRecord {
         title: title(lang),
+        customer: customer_name.to_owned(),
         heading: [
-            (pick(lang, "客户名称", "Customer"), customer_name.to_owned()),
-            (pick(lang, "业务员", "Sales rep"), owner.to_owned()),
+            format!("{}{customer_name}", pick(lang, "客户名称：", "Customer: ")),
+            format!("{}{owner}", pick(lang, "业务员：", "Sales rep: ")),
         ],
         columns: VisitColumn::ALL,
         headers: VisitColumn::ALL.iter().map(|c| c.header(lang)).collect(),
@@ -215,10 +218,8 @@ mod tests {
     fn the_form_has_the_title_heading_and_columns_of_the_paper_form() {
         let form = visit_record("海信集团", "张伟", &[], &HashMap::new(), Lang::Zh);
         assert_eq!(form.title, "大客户开发记录表");
-        assert_eq!(
-            form.heading,
-            [("客户名称", "海信集团".into()), ("业务员", "张伟".into())]
-        );
+        assert_eq!(form.customer, "海信集团");
+        assert_eq!(form.heading, ["客户名称：海信集团", "业务员：张伟"]);
         assert_eq!(
             form.headers,
             [
@@ -236,6 +237,7 @@ mod tests {
         let en = visit_record("Hisense", "Zhang Wei", &[], &HashMap::new(), Lang::En);
         assert_eq!(en.title, "Big-customer development record");
         assert_eq!(en.headers[1], "Person visited");
+        assert_eq!(en.heading, ["Customer: Hisense", "Sales rep: Zhang Wei"]);
     }
 
     #[test]
