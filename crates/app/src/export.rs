@@ -245,8 +245,9 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 /// The customers' rows, written as they are read.
 enum CustomerTable {
-    Csv(csv::Writer<Vec<u8>>),
-    Xlsx(Workbook),
+    // Both boxed: the two writers differ much in size.
+    Csv(Box<csv::Writer<Vec<u8>>>),
+    Xlsx(Box<Workbook>),
 }
 
 impl CustomerTable {
@@ -255,7 +256,7 @@ impl CustomerTable {
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
                 w.write_record(headers).map_err(|e| e.to_string())?;
-                Ok(CustomerTable::Csv(w))
+                Ok(CustomerTable::Csv(Box::new(w)))
             }
             ExportFormat::Xlsx => {
                 let mut book = Workbook::new();
@@ -268,7 +269,7 @@ impl CustomerTable {
                         .map_err(|e| e.to_string())?;
                 }
                 sheet.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
-                Ok(CustomerTable::Xlsx(book))
+                Ok(CustomerTable::Xlsx(Box::new(book)))
             }
         }
     }
