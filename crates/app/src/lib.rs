@@ -16,6 +16,7 @@ pub mod credit;
 mod customers;
 pub mod demo;
 pub mod error;
+pub mod export;
 mod finance;
 pub mod forms;
 pub mod imports;

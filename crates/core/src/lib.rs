@@ -25,6 +25,7 @@ pub mod process;
 pub mod text;
 pub mod user;
 pub mod validation;
+pub mod visit_record;
 
 pub use activity::{Activity, ActivityDraft, ActivityMethod, Attitude};
 pub use approval::{Approval, ApprovalKind, ApprovalStatus};

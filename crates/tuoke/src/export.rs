@@ -1,22 +1,33 @@
-//! `tuoke export customers`: the customers a filter selects as CSV (UTF-8
-//! with a BOM, so that Excel shows the Chinese) or XLSX. The columns and
-//! cells are `tuoke_core::import::{export_headers, export_row}`, which
-//! `tuoke import` reads back.
+//! `tuoke export`: the files `tuoke_app::export` builds (the same the API
+//! and the web UI serve), written where asked.
+//!
+//! - `customers`: the customers a filter selects as CSV or XLSX, in the
+//!   columns `tuoke import` reads back.
+//! - `visit-record`: the 大客户开发记录表 of one customer, or of every
+//!   customer of a rep (one sheet each), as XLSX.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use rust_decimal::prelude::ToPrimitive;
-use tuoke_app::ports::{CustomerFilter, PageRequest, Visibility};
-use tuoke_app::{Actor, App};
-use tuoke_core::import::{Column, Lang, export_headers, export_row};
-use tuoke_core::{Customer, CustomerStatus};
+use anyhow::{Context, Result, anyhow};
+use tuoke_app::export::{ExportFile, ExportFormat};
+use tuoke_app::ports::{CustomerFilter, CustomerSort, Visibility};
+use tuoke_app::{Actor, App, DuplicateQuery};
+use tuoke_core::import::Lang;
+use tuoke_core::{CustomerId, CustomerStatus, Username};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Csv,
     Xlsx,
+}
+
+impl From<Format> for ExportFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Csv => ExportFormat::Csv,
+            Format::Xlsx => ExportFormat::Xlsx,
+        }
+    }
 }
 
 /// Which customers to export.
@@ -27,7 +38,8 @@ pub struct Filter {
     pub province: Option<String>,
 }
 
-/// Writes the customers the actor sees and the filter selects; returns how many.
+/// Writes the customers the actor sees and the filter selects, by name;
+/// returns how many.
 pub async fn export_customers(
     app: &App,
     actor: &Actor,
@@ -36,81 +48,83 @@ pub async fn export_customers(
     lang: Lang,
     out: &Path,
 ) -> Result<usize> {
-    let owners: HashMap<_, _> = crate::import::all_users(app, actor)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username.to_string()))
-        .collect();
-    let mut f = CustomerFilter::visible(Visibility::All);
-    f.q = filter.q;
-    f.status = filter.status;
-    f.province = filter.province;
-    f.sort = tuoke_app::ports::CustomerSort::Name;
-    let mut customers: Vec<Customer> = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let p = app
-            .list_customers(actor, f.clone(), &page)
-            .await
-            .map_err(|e| anyhow::anyhow!("listing the customers: {e}"))?;
-        customers.extend(p.items);
-        match p.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => break,
-        }
-    }
-    let rows: Vec<(Vec<String>, &Customer)> = customers
-        .iter()
-        .map(|c| {
-            let owner = owners.get(&c.owner_id).map_or("", String::as_str);
-            (export_row(c, owner, lang), c)
-        })
-        .collect();
-    let headers = export_headers(lang);
-    match format {
-        Format::Csv => {
-            let mut bytes = b"\xEF\xBB\xBF".to_vec();
-            {
-                let mut w = csv::Writer::from_writer(&mut bytes);
-                w.write_record(&headers)?;
-                for (row, _) in &rows {
-                    w.write_record(row)?;
-                }
-                w.flush()?;
-            }
-            std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
-        }
-        Format::Xlsx => write_xlsx(out, &headers, &rows)?,
-    }
-    Ok(rows.len())
+    let filter = CustomerFilter {
+        q: filter.q,
+        status: filter.status,
+        province: filter.province,
+        sort: CustomerSort::Name,
+        ..CustomerFilter::visible(Visibility::All)
+    };
+    let file = app
+        .export_customers(actor, filter, format.into(), lang)
+        .await
+        .map_err(|e| anyhow!("exporting the customers: {e}"))?;
+    write(out, &file)?;
+    Ok(file.rows)
 }
 
-fn write_xlsx(out: &Path, headers: &[&str], rows: &[(Vec<String>, &Customer)]) -> Result<()> {
-    use rust_xlsxwriter::{Format as CellFormat, Workbook};
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("客户")?;
-    let bold = CellFormat::new().set_bold();
-    let money_col = Column::EXPORT
-        .iter()
-        .position(|c| *c == Column::MonthlyVolume);
-    for (col, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *h, &bold)?;
-    }
-    for (i, (row, customer)) in rows.iter().enumerate() {
-        let r = i as u32 + 1;
-        for (col, cell) in row.iter().enumerate() {
-            let volume = customer.monthly_volume.and_then(|m| m.yuan().to_f64());
-            match volume {
-                Some(v) if Some(col) == money_col => sheet.write_number(r, col as u16, v)?,
-                _ if cell.is_empty() => sheet,
-                _ => sheet.write_string(r, col as u16, cell)?,
-            };
+/// Whose development record to export.
+#[derive(Debug)]
+pub enum VisitRecordOf {
+    /// A customer's id or exact name.
+    Customer(String),
+    /// A rep's login name.
+    Rep(String),
+}
+
+/// Writes the 大客户开发记录表 to `out`, or to the file's own name (e.g.
+/// `大客户开发记录表-海信集团.xlsx`) in the current directory; returns
+/// where it went and the file.
+pub async fn export_visit_record(
+    app: &App,
+    actor: &Actor,
+    of: VisitRecordOf,
+    lang: Lang,
+    out: Option<PathBuf>,
+) -> Result<(PathBuf, ExportFile)> {
+    let file = match of {
+        VisitRecordOf::Customer(key) => {
+            let id = find_customer(app, actor, &key).await?;
+            app.customer_visit_record(actor, id, lang)
+                .await
+                .map_err(|e| anyhow!("customer `{key}`: {e}"))?
         }
+        VisitRecordOf::Rep(username) => {
+            let name = Username::parse(&username).map_err(|e| anyhow!("`{username}`: {e}"))?;
+            let rep = crate::import::all_users(app, actor)
+                .await?
+                .into_iter()
+                .find(|u| u.username == name)
+                .ok_or_else(|| anyhow!("no user `{username}`"))?;
+            app.owner_visit_record(actor, rep.id, lang)
+                .await
+                .map_err(|e| anyhow!("rep `{username}`: {e}"))?
+        }
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from(&file.file_name));
+    write(&out, &file)?;
+    Ok((out, file))
+}
+
+/// A customer by id, else by name (the duplicate-check key, so spacing and
+/// full-width characters do not matter); one the actor does not see is not found.
+async fn find_customer(app: &App, actor: &Actor, key: &str) -> Result<CustomerId> {
+    if let Ok(id) = key.trim().parse() {
+        return Ok(id);
     }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
-    book.save(out)
-        .with_context(|| format!("writing {}", out.display()))?;
-    Ok(())
+    let query = DuplicateQuery {
+        name: Some(key.to_owned()),
+        ..DuplicateQuery::default()
+    };
+    let found = app
+        .find_customer_duplicate(actor, query)
+        .await
+        .map_err(|e| anyhow!("looking up the customer `{key}`: {e}"))?
+        .filter(|d| d.field == "name")
+        .ok_or_else(|| anyhow!("no customer named `{key}`"))?;
+    Ok(found.existing.id)
+}
+
+fn write(out: &Path, file: &ExportFile) -> Result<()> {
+    std::fs::write(out, &file.bytes).with_context(|| format!("writing {}", out.display()))
 }

@@ -148,6 +148,27 @@ enum ExportCommand {
         #[arg(long = "as", default_value = "admin")]
         as_user: String,
     },
+    /// Export the 大客户开发记录表 (big-customer development record) as
+    /// Excel: one customer's follow-up records, oldest first, or every
+    /// customer of a rep, one sheet each.
+    #[command(group = clap::ArgGroup::new("whose").required(true))]
+    VisitRecord {
+        /// The customer's id or exact name.
+        #[arg(long, group = "whose")]
+        customer: Option<String>,
+        /// A rep's login name: all of their customers.
+        #[arg(long, group = "whose")]
+        rep: Option<String>,
+        /// The file to write (default: 大客户开发记录表-NAME.xlsx here).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Language of the labels: zh or en.
+        #[arg(long, default_value = "zh", value_parser = parse_lang)]
+        lang: tuoke_core::import::Lang,
+        /// The user whose view of the records is exported.
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
 }
 
 fn parse_status(s: &str) -> Result<tuoke_core::CustomerStatus, String> {
@@ -245,6 +266,31 @@ async fn main() -> Result<()> {
             };
             let n = export::export_customers(&app, &actor, filter, format, lang, &out).await?;
             println!("exported {n} customers to {}", out.display());
+            Ok(())
+        }
+        Command::Export(ExportCommand::VisitRecord {
+            customer,
+            rep,
+            out,
+            lang,
+            as_user,
+        }) => {
+            let app = App::with_system_clock(Arc::new(open(&cli.db.url).await?));
+            let actor = app
+                .local_actor(&as_user)
+                .await
+                .map_err(|e| anyhow::anyhow!("acting as `{as_user}`: {e}"))?;
+            let of = match (customer, rep) {
+                (Some(c), _) => export::VisitRecordOf::Customer(c),
+                (None, Some(r)) => export::VisitRecordOf::Rep(r),
+                (None, None) => bail!("name a customer (--customer) or a rep (--rep)"),
+            };
+            let (out, file) = export::export_visit_record(&app, &actor, of, lang, out).await?;
+            println!(
+                "exported {} follow-up records to {}",
+                file.rows,
+                out.display()
+            );
             Ok(())
         }
         Command::User(UserCommand::Add {

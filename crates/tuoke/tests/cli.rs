@@ -47,6 +47,7 @@ fn every_command_has_help() {
         &["user", "add", "--help"],
         &["import", "customers", "--help"],
         &["export", "customers", "--help"],
+        &["export", "visit-record", "--help"],
     ] {
         let (ok, out, _) = run(tuoke().args(args), "");
         assert!(ok, "{args:?}");
@@ -723,6 +724,191 @@ fn a_mapping_file_names_columns_the_vocabulary_does_not_know() {
     );
     let all = export_csv(&db, dir.path(), &[]);
     assert_eq!(column(&all, "市"), ["深圳"]);
+}
+
+#[tokio::test]
+async fn the_visit_record_of_a_customer_and_of_a_rep_reads_back_as_the_paper_form() {
+    use calamine::{Data, Reader, open_workbook_auto};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, format!("{HEADERS}\n{GOOD_ROWS}")).unwrap();
+    let (ok, out, _) = import(&db, &file, &["--as", "zhangwei"]);
+    assert!(ok, "{out}");
+
+    // Follow-up records, logged through the API by the rep, newest first.
+    let served = serve(&db, &[], None);
+    let http = reqwest::Client::new();
+    let base = served.base.clone();
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "zhangwei", "password": "secret-pass-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let get = |path: String| http.get(format!("{base}{path}")).bearer_auth(&token);
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+    };
+    let list: Value = get("/api/v1/customers?q=hx".into())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hisense = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let contact: Value = post(
+        &format!("/api/v1/customers/{hisense}/contacts"),
+        json!({"name": "王经理"}),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    for body in [
+        json!({"customer_id": hisense, "occurred_at": "2026-11-21T02:00:00Z", "method": "phone",
+               "content": "电话跟进报价", "attitude": "neutral"}),
+        json!({"customer_id": hisense, "contact_ids": [contact["id"]], "occurred_at": "2026-11-20T01:30:00Z",
+               "method": "visit", "duration_minutes": 45, "content": "拜访采购部", "progress": "已送样品",
+               "attitude": "positive", "next_step": "报价", "next_follow_up": "2026-11-25"}),
+    ] {
+        let r = post("/api/v1/activities", body).send().await.unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+    drop(served);
+
+    // One customer, by name, to the file's own name in the current directory.
+    let (ok, out, err) = run(
+        tuoke().current_dir(dir.path()).args([
+            "--db",
+            &db,
+            "export",
+            "visit-record",
+            "--customer",
+            "青岛海信集团",
+            "--as",
+            "zhangwei",
+        ]),
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("exported 2 follow-up records"), "{out}");
+    let xlsx = dir.path().join("大客户开发记录表-青岛海信集团.xlsx");
+    let mut book = open_workbook_auto(&xlsx).unwrap();
+    assert_eq!(book.sheet_names(), ["青岛海信集团"]);
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let cell = |r: usize, c: usize| match sheet.get((r, c)) {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Empty) | None => String::new(),
+        Some(other) => panic!("({r}, {c}) is {other:?}"),
+    };
+    assert_eq!(cell(0, 0), "大客户开发记录表");
+    assert_eq!(cell(1, 0), "客户名称：青岛海信集团");
+    assert_eq!(cell(1, 4), "业务员：张伟");
+    let headers: Vec<_> = (0..8).map(|c| cell(2, c)).collect();
+    assert_eq!(
+        headers,
+        [
+            "日期和时间",
+            "访问对象",
+            "滞留时间",
+            "开发方式",
+            "业务进度",
+            "客户态度",
+            "下一步",
+            "下次跟进"
+        ]
+    );
+    let rows: Vec<Vec<String>> = (3..5)
+        .map(|r| (0..8).map(|c| cell(r, c)).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            [
+                "2026-11-20 09:30",
+                "王经理",
+                "45 分钟",
+                "上门拜访",
+                "拜访采购部\n已送样品",
+                "积极",
+                "报价",
+                "2026-11-25"
+            ],
+            [
+                "2026-11-21 10:00",
+                "",
+                "",
+                "电话",
+                "电话跟进报价",
+                "中立",
+                "",
+                ""
+            ],
+        ]
+    );
+    assert_eq!(sheet.height(), 5, "no row after the records");
+
+    // Every customer of the rep: one sheet each, by name; English labels.
+    let out = dir.path().join("rep.xlsx");
+    let (ok, _, err) = run(
+        tuoke()
+            .args([
+                "--db",
+                &db,
+                "export",
+                "visit-record",
+                "--rep",
+                "zhangwei",
+                "--lang",
+                "en",
+                "-o",
+            ])
+            .arg(&out),
+        "",
+    );
+    assert!(ok, "{err}");
+    let mut book = open_workbook_auto(&out).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["深圳市齐心文具有限公司", "青岛海信集团"]
+    );
+    let empty = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(
+        empty.get((0, 0)),
+        Some(&Data::String("Big-customer development record".into()))
+    );
+    assert_eq!(empty.height(), 3, "title, heading and headers only");
+    let hisense = book.worksheet_range_at(1).unwrap().unwrap();
+    assert_eq!(hisense.get((3, 3)), Some(&Data::String("Visit".into())));
+
+    // Neither a customer nor a rep, or both: refused by the parser.
+    let (ok, _, err) = run(tuoke().args(["--db", &db, "export", "visit-record"]), "");
+    assert!(!ok);
+    assert!(err.contains("--customer"), "{err}");
+    let (ok, _, err) = run(
+        tuoke().args([
+            "--db",
+            &db,
+            "export",
+            "visit-record",
+            "--customer",
+            "没有这个客户",
+        ]),
+        "",
+    );
+    assert!(!ok);
+    assert!(err.contains("no customer named"), "{err}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Request extractors that answer with problem+json: the acting user, JSON
 //! bodies and query strings whose errors name the field, and `If-Match`.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::str::FromStr;
 
@@ -190,6 +191,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .map(ApiQuery)
             .map_err(|e| field_error(e).into())
     }
+}
+
+/// Two sets of parameters from one query string: `A` gets the parameters
+/// named in `a_keys`, `B` all the others (so `B` may refuse unknown ones).
+/// Errors name the parameter, as [`ApiQuery`]'s do.
+pub(crate) fn query_parts<A: DeserializeOwned, B: DeserializeOwned>(
+    query: &str,
+    a_keys: &[&str],
+) -> Result<(A, B), ValidationErrors> {
+    let (a, b): (Vec<_>, Vec<_>) =
+        form_urlencoded::parse(query.as_bytes()).partition(|(k, _)| a_keys.contains(&k.as_ref()));
+    fn part<T: DeserializeOwned>(
+        pairs: Vec<(Cow<'_, str>, Cow<'_, str>)>,
+    ) -> Result<T, ValidationErrors> {
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+        serde_path_to_error::deserialize(de).map_err(field_error)
+    }
+    Ok((part(a)?, part(b)?))
 }
 
 /// The version the client last read, from `If-Match: "3"` (or `3`).

@@ -6,6 +6,7 @@
 )]
 
 mod cases;
+mod export;
 mod forms;
 mod imports;
 

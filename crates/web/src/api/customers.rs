@@ -2,7 +2,7 @@
 //! search, and the duplicate check the UI calls while a name is typed.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -12,14 +12,14 @@ use tuoke_app::DuplicateQuery;
 use tuoke_app::ports::{CustomerFilter, CustomerSort, Visibility};
 use tuoke_core::{
     AbcClass, ChannelType, Customer, CustomerDraft, CustomerId, CustomerNature, CustomerStatus,
-    Tier, UserId,
+    Tier, UserId, ValidationErrors,
 };
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ListOf, Paging, created, merge_patch, with_etag};
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Authed, IfMatch, parse_field_id, parse_id};
+use crate::extract::{ApiJson, ApiQuery, Authed, IfMatch, parse_field_id, parse_id, query_parts};
 
 /// The fields a client sets on a customer. Absent fields are empty; `name` is required.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -171,6 +171,8 @@ pub enum CustomerSortParam {
     Updated,
 }
 
+/// The filters and order of the customer list, which an export of the
+/// list takes too.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -190,50 +192,51 @@ pub struct CustomerListQuery {
     /// `newest` (default), `name` or `updated`.
     #[param(value_type = Option<CustomerSortParam>)]
     pub sort: Option<CustomerSortParam>,
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
+}
+
+impl CustomerListQuery {
+    pub(crate) fn filter(self) -> Result<CustomerFilter, ValidationErrors> {
+        let owner_id = self
+            .owner_id
+            .as_deref()
+            .map(|o| parse_field_id::<UserId>(o, "owner_id"))
+            .transpose()?;
+        Ok(CustomerFilter {
+            owner_id,
+            status: self.status,
+            tier: self.tier,
+            abc_class: self.abc_class,
+            nature: self.nature,
+            channel: self.channel,
+            industry: self.industry,
+            product_category: self.product_category,
+            province: self.province,
+            city: self.city,
+            q: self.q,
+            sort: match self.sort {
+                None | Some(CustomerSortParam::Newest) => CustomerSort::Newest,
+                Some(CustomerSortParam::Name) => CustomerSort::Name,
+                Some(CustomerSortParam::Updated) => CustomerSort::Updated,
+            },
+            ..CustomerFilter::visible(Visibility::All)
+        })
+    }
 }
 
 /// Customers you may see, filtered, one page at a time.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])),
-    params(CustomerListQuery),
+    params(CustomerListQuery, Paging),
     responses((status = 200, body = ListOf<CustomerView>), (status = 422, body = Problem)))]
 pub async fn list_customers(
     State(state): State<AppState>,
     Authed(actor): Authed,
-    ApiQuery(q): ApiQuery<CustomerListQuery>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Json<ListOf<CustomerView>>> {
-    let owner_id = q
-        .owner_id
-        .as_deref()
-        .map(|o| parse_field_id::<UserId>(o, "owner_id"))
-        .transpose()?;
-    let filter = CustomerFilter {
-        owner_id,
-        status: q.status,
-        tier: q.tier,
-        abc_class: q.abc_class,
-        nature: q.nature,
-        channel: q.channel,
-        industry: q.industry,
-        product_category: q.product_category,
-        province: q.province,
-        city: q.city,
-        q: q.q,
-        sort: match q.sort {
-            None | Some(CustomerSortParam::Newest) => CustomerSort::Newest,
-            Some(CustomerSortParam::Name) => CustomerSort::Name,
-            Some(CustomerSortParam::Updated) => CustomerSort::Updated,
-        },
-        ..CustomerFilter::visible(Visibility::All)
-    };
-    let paging = Paging {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
+    let (paging, q): (Paging, CustomerListQuery) =
+        query_parts(query.as_deref().unwrap_or(""), &["limit", "cursor"])?;
     let page = state
         .app
-        .list_customers(&actor, filter, &paging.request())
+        .list_customers(&actor, q.filter()?, &paging.request())
         .await?;
     Ok(Json(ListOf::from_page(page, CustomerView::from)))
 }

@@ -9,6 +9,7 @@ pub(crate) mod cases;
 mod contacts;
 mod credit;
 mod customers;
+mod exports;
 mod forms;
 mod idempotency;
 pub(crate) mod imports;
@@ -79,6 +80,9 @@ fn api_router() -> OpenApiRouter<AppState> {
             customers::create_customer
         ))
         .routes(routes!(customers::check_customer_duplicate))
+        .routes(routes!(exports::export_customers))
+        .routes(routes!(exports::customer_visit_record))
+        .routes(routes!(exports::user_visit_record))
         .routes(routes!(
             customers::show_customer,
             customers::update_customer,

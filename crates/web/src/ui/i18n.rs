@@ -220,6 +220,18 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("back", "返回", "Back"),
     ("period_from", "开始日期", "From"),
     ("period_to", "结束日期", "To"),
+    ("export_xlsx", "导出 Excel", "Export Excel"),
+    ("export_csv", "导出 CSV", "Export CSV"),
+    (
+        "export_hint",
+        "（当前筛选的全部客户，不止本页）",
+        "(every customer the filters select, not only this page)",
+    ),
+    (
+        "export_visit_record",
+        "导出开发记录表",
+        "Export visit record",
+    ),
 ];
 
 static TABLES: OnceLock<[BTreeMap<&'static str, &'static str>; 2]> = OnceLock::new();

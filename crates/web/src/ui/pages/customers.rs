@@ -146,13 +146,33 @@ pub async fn list(
         format!("/customers?{q}")
     });
     let owners = super::user_options(&owners);
+    let export_query = export_query(&query);
     let page = minijinja::context! {
-        nav => "customers", query => query, rows => rows, next => next, owners => owners,
+        nav => "customers", query => query, rows => rows, next => next, owners => owners, export_query => export_query,
         statuses => options::<CustomerStatus>(lang), tiers => options::<Tier>(lang), abc => options::<AbcClass>(lang),
         natures => options::<CustomerNature>(lang), channels => options::<ChannelType>(lang),
         flash => None::<String>,
     };
     render("customers.html", Some(&viewer), lang, page)
+}
+
+/// The list's filters and order for `GET /api/v1/customers/export`, as
+/// `&name=value` pairs: the ones set, trimmed as the list trims them, without
+/// the page, so the file holds every row the filters show.
+fn export_query(query: &ListQuery) -> String {
+    let all = serde_urlencoded::to_string(query).unwrap_or_default();
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(all.as_bytes()) {
+        if k != "cursor" && !v.trim().is_empty() {
+            out.append_pair(&k, v.trim());
+        }
+    }
+    let pairs = out.finish();
+    if pairs.is_empty() {
+        pairs
+    } else {
+        format!("&{pairs}")
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -506,5 +526,26 @@ pub async fn log_visit(
             page
         }
         Err(e) => failure(&viewer, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_link_keeps_the_filters_set_and_drops_the_page() {
+        let query = ListQuery {
+            q: " 海信 ".into(),
+            status: "target".into(),
+            sort: "name".into(),
+            cursor: "abc".into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            export_query(&query),
+            "&q=%E6%B5%B7%E4%BF%A1&status=target&sort=name"
+        );
+        assert_eq!(export_query(&ListQuery::default()), "");
     }
 }
