@@ -31,6 +31,7 @@ conformance_tests!(
     customers_are_filtered_by_each_field,
     customer_visibility_limits_the_list_to_the_owners_given,
     customers_are_searched_by_name_fragment_pinyin_prefix_and_short_name,
+    a_search_finds_exactly_the_customers_holding_the_fragment,
     percent_and_underscore_in_a_search_are_literal,
     every_customer_sort_walks_all_pages_without_gaps_or_duplicates,
     a_garbled_cursor_is_refused,
