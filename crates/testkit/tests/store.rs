@@ -1,5 +1,10 @@
 //! The storage conformance suite on SQLite and PostgreSQL, and the checks
 //! that only make sense per backend.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of the tests: a failed step must fail the test"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
