@@ -1,5 +1,8 @@
-//! Text rules for Chinese company names: the duplicate-check key and the
-//! pinyin initials used in search and numbering.
+//! Text rules for Chinese company names: the duplicate-check key, the
+//! pinyin initials used in search and numbering, and the grams of the
+//! customer search index.
+
+use std::collections::BTreeSet;
 
 use pinyin::ToPinyin;
 use unicode_normalization::UnicodeNormalization;
@@ -51,6 +54,75 @@ pub fn normalize_query(q: &str) -> String {
     normalize_name(q)
 }
 
+/// The entries of the customer search index (DESIGN.md §5): every pair of
+/// adjacent characters of the texts a search finds a substring of, and the
+/// last character of each (so that one character is found wherever it is).
+/// Those texts are the name key and the short name with ASCII letters
+/// lower-cased, as the store's `lower(short_name) LIKE` sees it.
+///
+/// `search_grams("海信集团", Some("Hisense"))` holds `海信`, `信集`, `集团`,
+/// `团`, `hi`, `is`, …, `se` and `e`.
+pub fn search_grams(name_key: &str, short_name: Option<&str>) -> BTreeSet<String> {
+    let mut grams = BTreeSet::new();
+    for text in std::iter::once(name_key).chain(short_name) {
+        let chars = searched_chars(text);
+        grams.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+        if let Some(last) = chars.last() {
+            grams.insert(last.to_string());
+        }
+    }
+    grams
+}
+
+/// What a search text asks of the index of [`search_grams`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryGrams {
+    /// Found only where every one of these pairs is.
+    All(BTreeSet<String>),
+    /// One character: found only where a gram starts with it (a pair, or
+    /// the last character).
+    StartingWith(String),
+}
+
+/// The grams a customer must have to contain `q`; `None` for an empty `q`.
+/// A customer without them does not contain `q`; one with them may not
+/// either (`ab` and `bc` are in `abxbc`), so the store still checks the text.
+pub fn query_grams(q: &str) -> Option<QueryGrams> {
+    let chars = searched_chars(q);
+    match chars.as_slice() {
+        [] => None,
+        [one] => Some(QueryGrams::StartingWith(one.to_string())),
+        _ => Some(QueryGrams::All(
+            chars.windows(2).map(|pair| pair.iter().collect()).collect(),
+        )),
+    }
+}
+
+fn searched_chars(text: &str) -> Vec<char> {
+    text.chars().map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// The range `[from, to)` holding exactly the texts that start with
+/// `prefix`, in code point order (which is UTF-8 byte order, the order of
+/// both backends' "C"/binary collation); `to` is `None` when no text is
+/// above them. A prefix search through a range uses a plain index.
+pub fn prefix_range(prefix: &str) -> (String, Option<String>) {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value, over the surrogate gap.
+        let next = if last == '\u{D7FF}' {
+            Some('\u{E000}')
+        } else {
+            char::from_u32(u32::from(last) + 1)
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return (prefix.to_owned(), Some(chars.into_iter().collect()));
+        }
+    }
+    (prefix.to_owned(), None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,7 +153,107 @@ mod tests {
         assert_ne!(normalize_name("海信"), normalize_name("海尔"));
     }
 
+    fn grams(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|g| (*g).to_owned()).collect()
+    }
+
+    #[test]
+    fn search_grams_are_the_pairs_and_last_character_of_name_key_and_short_name() {
+        assert_eq!(
+            search_grams("瑞丰科技", Some("瑞丰")),
+            grams(&["瑞丰", "丰科", "科技", "技", "丰"])
+        );
+        assert_eq!(search_grams("海", None), grams(&["海"]));
+        // The short name is searched as stored, ASCII letters lower-cased.
+        assert_eq!(
+            search_grams("tcl", Some("Ab C")),
+            grams(&["tc", "cl", "l", "ab", "b ", " c", "c"])
+        );
+        assert_eq!(search_grams("", Some("")), BTreeSet::new());
+    }
+
+    #[test]
+    fn query_grams_ask_for_every_pair_or_for_a_gram_starting_with_one_character() {
+        assert_eq!(query_grams(""), None);
+        assert_eq!(
+            query_grams("瑞"),
+            Some(QueryGrams::StartingWith("瑞".into()))
+        );
+        assert_eq!(
+            query_grams("瑞丰瑞丰"),
+            Some(QueryGrams::All(grams(&["瑞丰", "丰瑞"])))
+        );
+        assert_eq!(
+            query_grams("IsE"),
+            Some(QueryGrams::All(grams(&["is", "se"])))
+        );
+    }
+
+    #[test]
+    fn prefix_ranges_step_the_last_character() {
+        assert_eq!(prefix_range("SZ"), ("SZ".into(), Some("S[".into())));
+        assert_eq!(prefix_range("瑞"), ("瑞".into(), Some("瑟".into())));
+        assert_eq!(
+            prefix_range("a\u{D7FF}"),
+            ("a\u{D7FF}".into(), Some("a\u{E000}".into()))
+        );
+        assert_eq!(
+            prefix_range("a\u{10FFFF}"),
+            ("a\u{10FFFF}".into(), Some("b".into()))
+        );
+        assert_eq!(prefix_range("\u{10FFFF}"), ("\u{10FFFF}".into(), None));
+        assert_eq!(prefix_range(""), (String::new(), None));
+    }
+
+    /// Whether the grams of a customer let it be found by `q`.
+    fn admits(grams: &BTreeSet<String>, q: &str) -> bool {
+        match query_grams(q) {
+            None => true,
+            Some(QueryGrams::All(wanted)) => wanted.is_subset(grams),
+            Some(QueryGrams::StartingWith(c)) => grams.iter().any(|g| g.starts_with(&c)),
+        }
+    }
+
     proptest! {
+        #[test]
+        fn every_substring_of_a_name_key_finds_it(
+            name in "[a-zA-Z海信集团瑞丰（） ]{0,12}",
+            start in 0usize..16,
+            len in 1usize..16,
+        ) {
+            let key = normalize_name(&name);
+            let chars: Vec<char> = key.chars().collect();
+            let start = start.min(chars.len());
+            let q: String = chars[start..(start + len).min(chars.len())].iter().collect();
+            prop_assert!(admits(&search_grams(&key, Some("x")), &q), "{q:?} in {key:?}");
+        }
+
+        #[test]
+        fn every_substring_of_a_short_name_finds_it(
+            short in "\\PC{0,12}",
+            start in 0usize..16,
+            len in 1usize..16,
+        ) {
+            let lower = short.to_ascii_lowercase();
+            let chars: Vec<char> = lower.chars().collect();
+            let start = start.min(chars.len());
+            let q: String = chars[start..(start + len).min(chars.len())].iter().collect();
+            prop_assert!(admits(&search_grams("x", Some(&short)), &q), "{q:?} in {short:?}");
+        }
+
+        #[test]
+        fn a_prefix_range_holds_exactly_the_texts_with_that_prefix(
+            prefix in "\\PC{0,4}",
+            text in "\\PC{0,6}",
+        ) {
+            let (from, to) = prefix_range(&prefix);
+            let within = |t: &String| *t >= from && to.as_ref().is_none_or(|to| t < to);
+            prop_assert_eq!(within(&text), text.starts_with(&prefix));
+            let extended = format!("{prefix}{text}");
+            prop_assert!(within(&extended));
+        }
+
+
         #[test]
         fn normalizing_is_idempotent(name in "\\PC{0,30}") {
             let once = normalize_name(&name);

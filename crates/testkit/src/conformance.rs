@@ -1084,6 +1084,140 @@ pub async fn customers_are_searched_by_name_fragment_pinyin_prefix_and_short_nam
     assert_eq!(search("华为").await, Vec::<String>::new());
 }
 
+pub async fn a_search_finds_exactly_the_customers_holding_the_fragment(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let other = w.user("other").await;
+    let with_short = |name: &str, short: &str| CustomerDraft {
+        name: name.into(),
+        short_name: Some(short.into()),
+        ..Default::default()
+    };
+    let ruifeng = w
+        .customer(with_short("深圳市瑞丰科技有限公司", "瑞丰"), owner.id)
+        .await;
+    w.named("瑞丰瑞丰贸易", other.id).await;
+    // Has 丰 and 瑞 and even 丰瑞, never 瑞丰.
+    w.named("丰瑞电子", owner.id).await;
+    w.named("锐锋科技", owner.id).await;
+    w.customer(with_short("北京星辰机械", "Rui-Feng"), owner.id)
+        .await;
+    // Holds the pairs ab and bc but not abc.
+    w.named("abXbc实业", owner.id).await;
+    let old = w.named("旧名称实业", owner.id).await;
+    let doomed = w.named("将删瑞丰", owner.id).await;
+    let search = async |q: &str| {
+        let filter = CustomerFilter {
+            q: Some(tuoke_core::text::normalize_query(q)),
+            ..visible(Visibility::All)
+        };
+        customer_names(db, &filter).await
+    };
+    assert_eq!(
+        search("瑞丰").await,
+        ["将删瑞丰", "深圳市瑞丰科技有限公司", "瑞丰瑞丰贸易"]
+    );
+    assert_eq!(
+        search("瑞").await,
+        [
+            "丰瑞电子",
+            "将删瑞丰",
+            "深圳市瑞丰科技有限公司",
+            "瑞丰瑞丰贸易"
+        ]
+    );
+    // A last character is found too.
+    assert_eq!(search("易").await, ["瑞丰瑞丰贸易"]);
+    assert_eq!(search("丰科技").await, ["深圳市瑞丰科技有限公司"]);
+    assert_eq!(search("瑞丰科技有限公司").await, ["深圳市瑞丰科技有限公司"]);
+    assert_eq!(search("丰瑞丰").await, ["瑞丰瑞丰贸易"]);
+    assert_eq!(search("abc").await, Vec::<String>::new());
+    assert_eq!(search("ABX").await, ["abXbc实业"]);
+    assert_eq!(search("锋瑞").await, Vec::<String>::new());
+    // The short name, lower-cased, and both initials.
+    assert_eq!(search("i-f").await, ["北京星辰机械"]);
+    assert_eq!(search("RUI").await, ["北京星辰机械"]);
+    // 锐锋 sounds like 瑞丰: RF too.
+    assert_eq!(
+        search("rf").await,
+        ["深圳市瑞丰科技有限公司", "瑞丰瑞丰贸易", "锐锋科技"]
+    );
+    assert_eq!(search("szsrf").await, ["深圳市瑞丰科技有限公司"]);
+    assert_eq!(search("rk").await, Vec::<String>::new());
+
+    // A renamed customer is found by its new name only.
+    let renamed = old
+        .revise(
+            CustomerDraft {
+                name: "新名称实业".into(),
+                short_name: Some("新名".into()),
+                ..old.to_draft()
+            },
+            w.fx.now(),
+        )
+        .unwrap();
+    let audit = w.updated("customer", old.id, &old, &renamed);
+    db.update_customer(&renamed, 1, &audit).await.unwrap();
+    assert_eq!(search("旧名").await, Vec::<String>::new());
+    assert_eq!(search("新名").await, ["新名称实业"]);
+    assert_eq!(search("xmc").await, ["新名称实业"]);
+    assert_eq!(search("称实").await, ["新名称实业"]);
+    // A change that keeps the names keeps them found.
+    let noted = CustomerDraft {
+        notes: Some("改了备注".into()),
+        ..renamed.to_draft()
+    };
+    let noted = renamed.revise(noted, w.fx.now()).unwrap();
+    let audit = w.updated("customer", old.id, &renamed, &noted);
+    db.update_customer(&noted, 2, &audit).await.unwrap();
+    assert_eq!(search("新名").await, ["新名称实业"]);
+
+    // A deleted customer is gone from every search.
+    let audit = w.deleted("customer", doomed.id, &doomed);
+    db.delete_customer(doomed.id, 1, &audit).await.unwrap();
+    assert_eq!(
+        search("瑞丰").await,
+        ["深圳市瑞丰科技有限公司", "瑞丰瑞丰贸易"]
+    );
+    assert_eq!(search("删").await, Vec::<String>::new());
+
+    // With a filter, sorted by name, across pages.
+    for sort in [
+        CustomerSort::Name,
+        CustomerSort::Newest,
+        CustomerSort::Updated,
+    ] {
+        let filter = CustomerFilter {
+            q: Some("瑞".into()),
+            owner_id: Some(owner.id),
+            sort,
+            ..visible(Visibility::All)
+        };
+        let names = walk(async |p| db.list_customers(&filter, &p).await, 1).await;
+        let mut names: Vec<String> = names.into_iter().map(|c| c.name).collect();
+        names.sort();
+        assert_eq!(names, ["丰瑞电子", "深圳市瑞丰科技有限公司"], "{sort:?}");
+    }
+    let filter = CustomerFilter {
+        q: Some("瑞丰".into()),
+        visible: Visibility::Owners(vec![other.id]),
+        ..visible(Visibility::All)
+    };
+    assert_eq!(customer_names(db, &filter).await, ["瑞丰瑞丰贸易"]);
+    let filter = CustomerFilter {
+        q: Some("瑞丰".into()),
+        sort: CustomerSort::Name,
+        ..visible(Visibility::All)
+    };
+    let by_name = [ruifeng.name_key.clone(), "瑞丰瑞丰贸易".into()];
+    assert_pages(
+        async |p| db.list_customers(&filter, &p).await,
+        |c| c.name_key.clone(),
+        &by_name,
+    )
+    .await;
+}
+
 pub async fn percent_and_underscore_in_a_search_are_literal(db: &dyn Store) {
     let mut w = World::new(db);
     let owner = w.user("owner").await;

@@ -1,10 +1,16 @@
 //! The storage conformance suite on SQLite and PostgreSQL, and the checks
 //! that only make sense per backend.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of the tests: a failed step must fail the test"
+)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Connection, PgConnection, SqliteConnection};
 use tuoke_app::ports::Store;
+use tuoke_core::AuditAction;
 use tuoke_testkit::conformance_tests;
 use tuoke_testkit::db::{Fixtures, TestDb};
 
@@ -31,6 +37,7 @@ conformance_tests!(
     customers_are_filtered_by_each_field,
     customer_visibility_limits_the_list_to_the_owners_given,
     customers_are_searched_by_name_fragment_pinyin_prefix_and_short_name,
+    a_search_finds_exactly_the_customers_holding_the_fragment,
     percent_and_underscore_in_a_search_are_literal,
     every_customer_sort_walks_all_pages_without_gaps_or_duplicates,
     a_garbled_cursor_is_refused,
@@ -165,4 +172,123 @@ async fn an_in_memory_sqlite_database_is_accepted_and_migrated() {
     db.migrate().await.unwrap();
     assert_eq!(db.count_users().await.unwrap(), 0);
     db.close().await;
+}
+
+/// The grams the store writes for each customer, as (customer id, gram).
+type Grams = BTreeSet<(String, String)>;
+
+/// Customers whose grams differ in every way the rule cares about: short
+/// name or none, ASCII case, spaces, one character.
+async fn customers_for_grams(db: &dyn Store) -> Vec<tuoke_core::Customer> {
+    let mut fx = Fixtures::new();
+    let owner = fx.user("owner", tuoke_core::Role::Rep);
+    let audit = fx.audit(
+        None,
+        AuditAction::Create,
+        "user",
+        owner.id,
+        None,
+        Some(&owner),
+    );
+    db.insert_user(&owner, "hash", &audit).await.unwrap();
+    let mut customers = Vec::new();
+    for (name, short) in [
+        ("深圳市瑞丰科技有限公司", Some("瑞丰")),
+        ("TCL 王牌电器", Some("TCL Wang")),
+        ("海", None),
+        ("ＩＢＭ（中国）", Some("ＩＢＭ")),
+    ] {
+        let draft = tuoke_core::CustomerDraft {
+            name: name.into(),
+            short_name: short.map(Into::into),
+            ..Default::default()
+        };
+        let customer = fx.customer(draft, owner.id);
+        let audit = fx.audit(
+            None,
+            AuditAction::Create,
+            "customer",
+            customer.id,
+            None,
+            Some(&customer),
+        );
+        db.insert_customer(&customer, &audit).await.unwrap();
+        customers.push(customer);
+    }
+    customers
+}
+
+fn expected_grams(customers: &[tuoke_core::Customer]) -> Grams {
+    customers
+        .iter()
+        .flat_map(|c| {
+            tuoke_core::text::search_grams(&c.name_key, c.short_name.as_deref())
+                .into_iter()
+                .map(|g| (c.id.to_string(), g))
+        })
+        .collect()
+}
+
+/// The fill of migration 0005: its last statement.
+fn gram_backfill(migration: &str) -> &str {
+    let start = migration
+        .find("WITH RECURSIVE")
+        .expect("the fill of migration 0005");
+    &migration[start..]
+}
+
+const GRAMS: &str = "SELECT customer_id, gram FROM customer_grams";
+
+#[tokio::test]
+async fn the_migration_fills_in_the_grams_the_store_writes_on_sqlite() {
+    let test = TestDb::fresh_sqlite().await;
+    let customers = customers_for_grams(&test.db).await;
+    let mut conn = SqliteConnection::connect(&test.url).await.unwrap();
+    let written: Vec<(String, String)> = sqlx::query_as(GRAMS).fetch_all(&mut conn).await.unwrap();
+    assert_eq!(
+        written.into_iter().collect::<Grams>(),
+        expected_grams(&customers)
+    );
+    sqlx::query("DELETE FROM customer_grams")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let migration = include_str!("../../store/migrations/sqlite/0005_customer_grams.sql");
+    sqlx::raw_sql(gram_backfill(migration))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let filled: Vec<(String, String)> = sqlx::query_as(GRAMS).fetch_all(&mut conn).await.unwrap();
+    assert_eq!(
+        filled.into_iter().collect::<Grams>(),
+        expected_grams(&customers)
+    );
+}
+
+#[tokio::test]
+async fn the_migration_fills_in_the_grams_the_store_writes_on_postgres() {
+    let Some(test) = TestDb::fresh_postgres().await else {
+        return;
+    };
+    let customers = customers_for_grams(&test.db).await;
+    let mut conn = PgConnection::connect(&test.url).await.unwrap();
+    let written: Vec<(String, String)> = sqlx::query_as(GRAMS).fetch_all(&mut conn).await.unwrap();
+    assert_eq!(
+        written.into_iter().collect::<Grams>(),
+        expected_grams(&customers)
+    );
+    sqlx::query("DELETE FROM customer_grams")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let migration = include_str!("../../store/migrations/postgres/0005_customer_grams.sql");
+    sqlx::raw_sql(gram_backfill(migration))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let filled: Vec<(String, String)> = sqlx::query_as(GRAMS).fetch_all(&mut conn).await.unwrap();
+    assert_eq!(
+        filled.into_iter().collect::<Grams>(),
+        expected_grams(&customers)
+    );
 }
