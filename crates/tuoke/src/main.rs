@@ -237,6 +237,11 @@ async fn main() -> Result<()> {
         Command::Template(TemplateCommand::Check { files }) => check_templates(&files),
         Command::Import(args) => {
             let app = App::with_system_clock(Arc::new(open(&cli.db.url).await?));
+            // Cases name their process: a database never served has the
+            // built-in ones too.
+            app.install_builtin_templates()
+                .await
+                .map_err(|e| anyhow::anyhow!("installing the built-in templates: {e}"))?;
             let opts = import::CliOptions {
                 mapping: args.mapping,
                 skip_invalid: args.skip_invalid,

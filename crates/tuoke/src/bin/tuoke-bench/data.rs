@@ -215,19 +215,120 @@ impl CustomerRow {
     }
 }
 
-/// The body of `POST /api/v1/customers/{id}/contacts`.
-pub fn contact_json(rng: &mut StdRng) -> Value {
-    let name = format!(
-        "{}{}",
-        SURNAMES.choose(rng).unwrap_or(&"王"),
-        GIVEN.choose(rng).unwrap_or(&"伟")
-    );
-    let mobile = format!("13{:09}", rng.random_range(0..1_000_000_000u32));
-    json!({
-        "name": name,
-        "title": TITLES.choose(rng).unwrap_or(&"采购经理"),
-        "mobile": mobile,
-    })
+/// The contacts file's header (`tuoke import contacts`).
+pub const CONTACTS_HEADER: [&str; 5] = ["客户名称", "姓名", "职务", "手机", "角色"];
+
+/// The visit records file's header (`tuoke import activities`).
+pub const ACTIVITIES_HEADER: [&str; 8] = [
+    "客户名称",
+    "日期和时间",
+    "访问对象",
+    "滞留时间",
+    "开发方式",
+    "内容",
+    "客户态度",
+    "业务员",
+];
+
+/// The cases file's header (`tuoke import cases`).
+pub const CASES_HEADER: [&str; 6] = [
+    "客户名称",
+    "流程",
+    "当前阶段",
+    "项目名称",
+    "预计金额",
+    "负责人",
+];
+
+/// The stages of [`FUNNEL_TEMPLATE`] the seeded cases are at, weighted the
+/// way a funnel narrows.
+const CASE_STAGES: &[(&str, u32)] = &[
+    ("identify", 40),
+    ("samples_information", 25),
+    ("value_assessment", 17),
+    ("relationship", 11),
+    ("close", 7),
+];
+
+const ROLES: &[&str] = &["决策者", "采购执行者", "使用者", "技术论证者", "内线"];
+
+/// `n` contacts of one customer, their names distinct.
+pub fn contact_rows(rng: &mut StdRng, customer: &str, n: usize) -> Vec<[String; 5]> {
+    let mut names: Vec<String> = Vec::with_capacity(n);
+    while names.len() < n {
+        let name = format!(
+            "{}{}",
+            SURNAMES.choose(rng).unwrap_or(&"王"),
+            GIVEN.choose(rng).unwrap_or(&"伟")
+        );
+        if !names.contains(&name) {
+            names.push(name);
+        } else if names.len() + 1 == n {
+            // Two surnames and given names repeat at last: number the rest.
+            names.push(format!("{name}{}", names.len() + 1));
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            [
+                customer.to_owned(),
+                name,
+                (*TITLES.choose(rng).unwrap_or(&"采购经理")).to_owned(),
+                format!("13{:09}", rng.random_range(0..1_000_000_000u32)),
+                (*ROLES.choose(rng).unwrap_or(&"使用者")).to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// The `k`-th visit record of a customer whose first contact is `contact`.
+pub fn activity_row(
+    rng: &mut StdRng,
+    customer: &str,
+    contact: &str,
+    owner: &str,
+    k: u32,
+) -> [String; 8] {
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 2)
+        .unwrap_or_default()
+        .checked_add_days(chrono::Days::new(
+            u64::from(k) * 31 + rng.random_range(0..28u64),
+        ))
+        .unwrap_or_default();
+    [
+        customer.to_owned(),
+        format!(
+            "{day} {:02}:{:02}",
+            rng.random_range(8..18u32),
+            rng.random_range(0..60u32)
+        ),
+        contact.to_owned(),
+        rng.random_range(5..120u32).to_string(),
+        (*METHODS.choose(rng).unwrap_or(&"phone")).to_owned(),
+        (*CONTENTS.choose(rng).unwrap_or(&"电话回访")).to_owned(),
+        (*["积极", "中立", "中立", "消极"]
+            .choose(rng)
+            .unwrap_or(&"中立"))
+        .to_owned(),
+        owner.to_owned(),
+    ]
+}
+
+/// The one case of a customer, at a stage of the funnel.
+pub fn case_row(rng: &mut StdRng, customer: &str, owner: &str) -> [String; 6] {
+    let stage = CASE_STAGES
+        .choose_weighted(rng, |(_, w)| *w)
+        .map(|(s, _)| *s)
+        .unwrap_or("identify");
+    [
+        customer.to_owned(),
+        FUNNEL_TEMPLATE.to_owned(),
+        stage.to_owned(),
+        "年度办公用品集中采购".to_owned(),
+        format!("{}", rng.random_range(10..2_000u32) * 1000),
+        owner.to_owned(),
+    ]
 }
 
 /// The body of `POST /api/v1/activities`.
@@ -238,16 +339,6 @@ pub fn activity_json(rng: &mut StdRng, customer_id: &str, contact_id: Option<&st
         "method": METHODS.choose(rng).unwrap_or(&"phone"),
         "content": CONTENTS.choose(rng).unwrap_or(&"电话回访"),
         "duration_minutes": rng.random_range(5..120u32),
-    })
-}
-
-/// The body of `POST /api/v1/cases`.
-pub fn case_json(rng: &mut StdRng, customer_id: &str) -> Value {
-    json!({
-        "customer_id": customer_id,
-        "template": FUNNEL_TEMPLATE,
-        "title": "年度办公用品集中采购",
-        "expected_amount": format!("{}.00", rng.random_range(10..2_000u32) * 1000),
     })
 }
 

@@ -6,11 +6,10 @@
 //! cargo run --release --bin tuoke-bench -- --db sqlite:///tmp/bench.db --customers 10000
 //! ```
 //!
-//! The customers are imported with `tuoke import customers` (timed). The
-//! contacts (3 per customer), follow-up records (10) and cases (1) are seeded
-//! through the REST API, as fast as the server takes them: at the default
-//! scale of a million customers that takes many hours. A bulk seeding path
-//! that writes straight to the database is future work.
+//! The data goes in as a user's would, through `tuoke import`: the
+//! customers file (timed), then the contacts (3 per customer), follow-up
+//! records (10) and cases (1, at stages across the funnel) in files of
+//! [`CHUNK`] customers each, each file one transaction.
 
 mod data;
 mod load;
@@ -18,7 +17,6 @@ mod load;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -64,6 +62,10 @@ const REPS: usize = 8;
 const SEED: u64 = 0x7475_6f6b_6562_656e;
 /// Search texts kept from the generated customers.
 const SEARCH_SAMPLES: usize = 1_000;
+/// Customers whose contacts, records and cases go in one import file.
+const CHUNK: usize = 100_000;
+/// Customers the log-activity workload visits (with their first contact).
+const VISIT_SAMPLES: usize = 2_000;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -122,7 +124,7 @@ async fn main() -> Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let csv_path = dir.join("customers.csv");
     let mut generator = Generator::new(SEED, reps.clone());
-    let searches = write_customers(&mut generator, opts.customers, &csv_path)?;
+    let written = write_customers(&mut generator, opts.customers, &csv_path)?;
     let started = Instant::now();
     let imported = run_tuoke(
         &tuoke,
@@ -137,12 +139,21 @@ async fn main() -> Result<()> {
         None,
     );
     let import_secs = started.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&dir);
-    imported?;
+    if let Err(e) = imported {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(e);
+    }
     emit(
         "import_customers",
         json!({"import_customers_rows_per_s": round(opts.customers as f64 / import_secs)}),
     );
+
+    // (2b) Their contacts, visit records and cases, imported in files of
+    // CHUNK customers.
+    let seeded = seed_by_import(&tuoke, &opts.db, &dir, &written);
+    let _ = std::fs::remove_dir_all(&dir);
+    let seeded = seeded?;
+    emit("import_related", seeded);
 
     // (3) The server.
     let mut server = Server::start(&tuoke, &opts.db)?;
@@ -165,10 +176,9 @@ async fn main() -> Result<()> {
         http,
         base: server.base.clone(),
         token,
-        customers: Vec::new(),
-        contacts: Vec::new(),
+        visits: Vec::new(),
         owners: Vec::new(),
-        searches,
+        searches: written.searches,
         generator: Mutex::new(generator),
     });
     let owners = ctx.owner_ids(&reps).await?;
@@ -181,64 +191,24 @@ async fn main() -> Result<()> {
         );
     }
 
-    // (4) Contacts, follow-up records and cases, through the API.
+    // (4) The customers the log-activity workload visits, with their first contact.
+    let step = (customers.len() / VISIT_SAMPLES).max(1);
+    let mut visits = Vec::new();
+    for id in customers.iter().step_by(step) {
+        let contacts = ctx
+            .get(
+                &format!("/api/v1/customers/{id}/contacts"),
+                &[("limit", "1")],
+            )
+            .await?;
+        let first = contacts["items"][0]["id"].as_str().map(str::to_owned);
+        visits.push((id.clone(), first));
+    }
     let ctx = Arc::new(Ctx {
-        customers,
+        visits,
         owners,
         ..take(ctx)?
     });
-    let n = opts.customers;
-    let first_contact: Arc<Vec<Mutex<Option<String>>>> =
-        Arc::new((0..n).map(|_| Mutex::new(None)).collect());
-    {
-        let (ctx, first_contact) = (ctx.clone(), first_contact.clone());
-        seed("contacts", 3 * n, opts.clients, move |i| {
-            let (ctx, first_contact) = (ctx.clone(), first_contact.clone());
-            async move {
-                let c = (i % n) as usize;
-                let body = data::contact_json(&mut StdRng::seed_from_u64(SEED ^ i));
-                let path = format!("/api/v1/customers/{}/contacts", ctx.customers[c]);
-                let contact = ctx.post(&path, &body).await?;
-                if let (Some(id), Ok(mut slot)) = (contact["id"].as_str(), first_contact[c].lock())
-                    && slot.is_none()
-                {
-                    *slot = Some(id.to_owned());
-                }
-                Ok(())
-            }
-        })
-        .await?;
-    }
-    let contacts = first_contact
-        .iter()
-        .map(|m| m.lock().ok().and_then(|c| c.clone()))
-        .collect();
-    let ctx = Arc::new(Ctx {
-        contacts,
-        ..take(ctx)?
-    });
-    {
-        let ctx = ctx.clone();
-        seed("activities", 10 * n, opts.clients, move |i| {
-            let ctx = ctx.clone();
-            async move { ctx.log_activity(i).await.map(drop) }
-        })
-        .await?;
-    }
-    {
-        let ctx = ctx.clone();
-        seed("cases", n, opts.clients, move |i| {
-            let ctx = ctx.clone();
-            async move {
-                let body = data::case_json(
-                    &mut StdRng::seed_from_u64(SEED ^ i),
-                    &ctx.customers[i as usize],
-                );
-                ctx.post("/api/v1/cases", &body).await.map(drop)
-            }
-        })
-        .await?;
-    }
 
     // (5) The timed workloads.
     let duration = Duration::from_secs(opts.duration_secs);
@@ -354,10 +324,8 @@ struct Ctx {
     http: reqwest::Client,
     base: String,
     token: String,
-    /// The ids of the imported customers.
-    customers: Vec<String>,
-    /// The first contact of each customer, by the customer's index.
-    contacts: Vec<Option<String>>,
+    /// Customers the log-activity workload visits, with their first contact.
+    visits: Vec<(String, Option<String>)>,
     /// The ids of the reps owning the customers.
     owners: Vec<String>,
     /// (pinyin initials, a 2-character Chinese substring) of generated names.
@@ -395,9 +363,12 @@ impl Ctx {
     /// Logs a follow-up record on a customer chosen by `i`.
     async fn log_activity(&self, i: u64) -> Result<Value> {
         let mut rng = StdRng::seed_from_u64(SEED ^ i.rotate_left(17));
-        let c = (i.wrapping_mul(2_654_435_761) % self.customers.len() as u64) as usize;
-        let contact = self.contacts.get(c).and_then(|c| c.as_deref());
-        let body = data::activity_json(&mut rng, &self.customers[c], contact);
+        let c = (i.wrapping_mul(2_654_435_761) % self.visits.len().max(1) as u64) as usize;
+        let (customer, contact) = self
+            .visits
+            .get(c)
+            .ok_or_else(|| anyhow!("no customer to visit"))?;
+        let body = data::activity_json(&mut rng, customer, contact.as_deref());
         self.post("/api/v1/activities", &body).await
     }
 
@@ -466,59 +437,21 @@ where
     .await
 }
 
-/// Sends `total` requests, `clients` at a time, with a progress bar on
-/// standard error; the first failure stops the benchmark.
-async fn seed<F, Fut>(label: &str, total: u64, clients: usize, f: F) -> Result<()>
-where
-    F: Fn(u64) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<()>> + Send,
-{
-    let bar = ProgressBar::new(total).with_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message(label.to_owned());
-    let started = Instant::now();
-    let next = Arc::new(AtomicU64::new(0));
-    let f = Arc::new(f);
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (next, f, bar) = (next.clone(), f.clone(), bar.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
-                    return Ok::<(), anyhow::Error>(());
-                }
-                f(i).await?;
-                bar.inc(1);
-            }
-        }));
-    }
-    for task in tasks {
-        task.await?.with_context(|| format!("seeding {label}"))?;
-    }
-    bar.finish_and_clear();
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "seeded {total} {label} through the API in {secs:.1} s ({:.0}/s)",
-        total as f64 / secs
-    );
-    Ok(())
+/// What the customers file holds: the search texts kept, and each
+/// customer's name and owner, for the files that refer to them.
+struct Written {
+    searches: Vec<(String, String)>,
+    customers: Vec<(String, String)>,
 }
 
-/// Writes `n` generated customers as CSV; answers the search texts kept.
-fn write_customers(
-    generator: &mut Generator,
-    n: u64,
-    path: &Path,
-) -> Result<Vec<(String, String)>> {
+/// Writes `n` generated customers as CSV.
+fn write_customers(generator: &mut Generator, n: u64, path: &Path) -> Result<Written> {
     let file =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
     csv.write_record(data::CSV_HEADER)?;
     let mut searches = Vec::new();
+    let mut customers = Vec::with_capacity(n as usize);
     let every = (n / SEARCH_SAMPLES as u64).max(1);
     for i in 0..n {
         let row = generator.customer();
@@ -528,9 +461,113 @@ fn write_customers(
             let initials: String = row.pinyin.chars().take(5).collect();
             searches.push((initials.to_lowercase(), row.short_name.clone()));
         }
+        customers.push((row.name, row.owner));
     }
     csv.flush()?;
-    Ok(searches)
+    Ok(Written {
+        searches,
+        customers,
+    })
+}
+
+/// Writes a CSV file of `rows` under `header`.
+fn write_csv<const N: usize>(
+    path: &Path,
+    header: [&str; N],
+    rows: impl IntoIterator<Item = [String; N]>,
+) -> Result<u64> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    csv.write_record(header)?;
+    let mut n = 0;
+    for row in rows {
+        csv.write_record(&row)?;
+        n += 1;
+    }
+    csv.flush()?;
+    Ok(n)
+}
+
+/// Imports the contacts, visit records and cases of the customers, CHUNK
+/// customers per file, and answers the rows per second of each kind.
+fn seed_by_import(tuoke: &Path, db: &str, dir: &Path, written: &Written) -> Result<Value> {
+    let chunks: Vec<&[(String, String)]> = written.customers.chunks(CHUNK).collect();
+    let bar = ProgressBar::new(chunks.len() as u64 * 3).with_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} files ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut timing = [
+        ("contacts", 0u64, 0f64),
+        ("activities", 0, 0.0),
+        ("cases", 0, 0.0),
+    ];
+    for (c, chunk) in chunks.iter().enumerate() {
+        let mut rng = StdRng::seed_from_u64(SEED ^ c as u64);
+        let mut first_contacts = Vec::with_capacity(chunk.len());
+        let contacts: Vec<[String; 5]> = chunk
+            .iter()
+            .flat_map(|(name, _)| {
+                let rows = data::contact_rows(&mut rng, name, 3);
+                first_contacts.push(rows[0][1].clone());
+                rows
+            })
+            .collect();
+        let files = [
+            ("contacts", dir.join(format!("contacts-{c}.csv"))),
+            ("activities", dir.join(format!("activities-{c}.csv"))),
+            ("cases", dir.join(format!("cases-{c}.csv"))),
+        ];
+        let rows = [
+            write_csv(&files[0].1, data::CONTACTS_HEADER, contacts)?,
+            write_csv(
+                &files[1].1,
+                data::ACTIVITIES_HEADER,
+                chunk
+                    .iter()
+                    .zip(&first_contacts)
+                    .flat_map(|((name, owner), contact)| {
+                        let mut rng = StdRng::seed_from_u64(SEED ^ name.len() as u64 ^ c as u64);
+                        (0..10)
+                            .map(|k| data::activity_row(&mut rng, name, contact, owner, k))
+                            .collect::<Vec<_>>()
+                    }),
+            )?,
+            write_csv(
+                &files[2].1,
+                data::CASES_HEADER,
+                chunk
+                    .iter()
+                    .map(|(name, owner)| data::case_row(&mut rng, name, owner)),
+            )?,
+        ];
+        for ((kind, file), n) in files.iter().zip(rows) {
+            bar.set_message(*kind);
+            let started = Instant::now();
+            run_tuoke(
+                tuoke,
+                db,
+                &["import", kind, &file.to_string_lossy(), "--as", "admin"],
+                None,
+            )?;
+            let slot = timing
+                .iter_mut()
+                .find(|(k, _, _)| k == kind)
+                .ok_or_else(|| anyhow!("no timing for {kind}"))?;
+            slot.1 += n;
+            slot.2 += started.elapsed().as_secs_f64();
+            let _ = std::fs::remove_file(file);
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    let mut figures = json!({});
+    for (kind, n, secs) in timing {
+        figures[format!("{kind}_rows")] = json!(n);
+        figures[format!("import_{kind}_rows_per_s")] = json!(round(n as f64 / secs.max(1e-9)));
+    }
+    Ok(figures)
 }
 
 /// Refuses a database that already has customers.
