@@ -146,6 +146,17 @@ impl From<Transaction<'static, Postgres>> for Tx {
 }
 
 impl Tx {
+    /// Runs a `PRAGMA` on SQLite; PostgreSQL has none.
+    pub(crate) async fn sqlite_pragma(&mut self, pragma: &str) -> Result<(), StoreError> {
+        if let Tx::Sqlite(t) = self {
+            sqlx::query(pragma)
+                .execute(&mut **t)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         on_tx!(self, t => t.commit().await).map_err(backend)
     }

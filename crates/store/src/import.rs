@@ -16,11 +16,11 @@ use crate::records::{
 };
 use crate::sql::{Sql, Value};
 
-/// The most values bound in one statement. SQLite looks a `$N` parameter
-/// up among those before it while preparing, so preparing is quadratic in
-/// their number: a thousand keeps it a millisecond, and the statement is
-/// prepared once and cached for every full chunk.
-const MAX_BINDS: usize = 1_000;
+/// The most values bound in one statement (SQLite allows 32,766,
+/// PostgreSQL 65,535). The statement of a full chunk is prepared once and
+/// cached; its placeholders are anonymous on SQLite (see [`Sql`]), which
+/// keeps preparing and binding linear.
+const MAX_BINDS: usize = 10_000;
 
 /// Keys looked up per statement.
 const LOOKUP_CHUNK: usize = 500;
@@ -260,6 +260,10 @@ impl Db {
     /// Writes the batch in one transaction: any refusal rolls it all back.
     pub(crate) async fn write_import(&self, batch: &ImportBatch) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        // A page cache that holds the import's working set, so that SQLite
+        // does not spill pages mid-transaction and write them again (the
+        // connection keeps it; pages are allocated only as they are used).
+        tx.sqlite_pragma("PRAGMA cache_size = -262144").await?;
         tx.insert_records(
             "customers",
             &batch.new_customers,

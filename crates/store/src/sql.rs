@@ -54,13 +54,20 @@ impl From<bool> for Value {
 #[derive(Debug, Clone)]
 pub(crate) struct Sql {
     text: String,
+    /// The same statement with anonymous `?` placeholders, while every
+    /// placeholder was appended by [`Sql::push_bind`] (so in argument
+    /// order). SQLite finds a `$N` parameter's name by walking a list, which
+    /// makes binding quadratic in the number of parameters; `?` has no name.
+    anonymous: Option<String>,
     args: Vec<Value>,
 }
 
 impl Sql {
     pub(crate) fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
         Sql {
-            text: text.into(),
+            anonymous: (!text.contains('$')).then(|| text.clone()),
+            text,
             args: Vec::new(),
         }
     }
@@ -68,11 +75,17 @@ impl Sql {
     /// Binds the next `$N` already written in the text.
     pub(crate) fn arg(mut self, value: impl Into<Value>) -> Self {
         self.args.push(value.into());
+        self.anonymous = None;
         self
     }
 
     pub(crate) fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
+        if text.contains('$') {
+            self.anonymous = None;
+        } else if let Some(anonymous) = &mut self.anonymous {
+            anonymous.push_str(text);
+        }
         self
     }
 
@@ -81,6 +94,9 @@ impl Sql {
         self.args.push(value.into());
         self.text.push('$');
         self.text.push_str(&self.args.len().to_string());
+        if let Some(anonymous) = &mut self.anonymous {
+            anonymous.push('?');
+        }
         self
     }
 
@@ -94,16 +110,28 @@ impl Sql {
         }
     }
 
+    /// `?` placeholders when they can be, else `$N`.
+    fn anonymous_text(&self) -> &str {
+        self.anonymous.as_deref().unwrap_or(&self.text)
+    }
+
+    fn numbered_text(&self) -> &str {
+        &self.text
+    }
+
     pub(crate) fn query<DB: Backend>(&self) -> Query<'_, DB, DB::Arguments<'_>> {
         self.args
             .iter()
             .cloned()
-            .fold(sqlx::query(&self.text), DB::bind)
+            .fold(sqlx::query(DB::text(self)), DB::bind)
     }
 }
 
 /// A database the store runs on: it can bind every [`Value`].
 pub(crate) trait Backend: Database {
+    /// The statement's text as this backend takes it best.
+    fn text(sql: &Sql) -> &str;
+
     fn bind<'q>(
         query: Query<'q, Self, Self::Arguments<'q>>,
         value: Value,
@@ -111,8 +139,12 @@ pub(crate) trait Backend: Database {
 }
 
 macro_rules! backend {
-    ($($db:ty),+) => {$(
+    ($($db:ty => $text:expr),+) => {$(
         impl Backend for $db {
+            fn text(sql: &Sql) -> &str {
+                $text(sql)
+            }
+
             fn bind<'q>(
                 query: Query<'q, Self, Self::Arguments<'q>>,
                 value: Value,
@@ -127,7 +159,7 @@ macro_rules! backend {
     )+};
 }
 
-backend!(sqlx::Sqlite, sqlx::Postgres);
+backend!(sqlx::Sqlite => Sql::anonymous_text, sqlx::Postgres => Sql::numbered_text);
 
 /// A row type both backends can decode.
 pub(crate) trait Row:
