@@ -1,22 +1,26 @@
-//! Exports as files: the customers a filter selects (CSV or XLSX, in the
-//! columns of `core::import`, which `tuoke import` reads back) and the
+//! Exports as files: the customers, contacts, follow-up records and cases a
+//! filter selects (CSV or XLSX, in the columns of `core::import`, which
+//! `tuoke import` reads back, through one table writer) and the
 //! 大客户开发记录表 (XLSX, the cells of `core::visit_record`). The CLI, the
 //! API and the web UI all call these, so each file is built in one place.
 
 use std::collections::HashMap;
 
-use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
-use tuoke_core::import::{Column, Lang, export_headers, export_row};
+use tuoke_core::import::activity::{ActivityColumn, export_activity};
+use tuoke_core::import::case::{CaseColumn, export_case};
+use tuoke_core::import::contact::{ContactColumn, export_contact};
+use tuoke_core::import::{Column, Lang, TableColumn, export_row};
+use tuoke_core::process::ProcessTemplate;
 use tuoke_core::visit_record::{VisitRecord, title, visit_record};
-use tuoke_core::{Customer, CustomerId, User, UserId, ValidationErrors};
+use tuoke_core::{Contact, ContactId, Customer, CustomerId, User, UserId, ValidationErrors};
 
 use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::ports::{
-    ActivityFilter, ActivitySort, CustomerFilter, CustomerSort, PageRequest, Visibility,
+    ActivityFilter, ActivitySort, CaseFilter, CustomerFilter, CustomerSort, PageRequest, Visibility,
 };
-use crate::{Actor, App};
+use crate::{Actor, App, TemplateVersion};
 
 /// The kind of file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +46,8 @@ pub struct ExportFile {
     /// A name to save it under, with its extension and without characters
     /// file systems refuse (it may be Chinese).
     pub file_name: String,
-    /// How many rows of data it holds: customers, or follow-up records.
+    /// How many rows of data it holds: customers, contacts, cases or
+    /// follow-up records.
     pub rows: usize,
     pub bytes: Vec<u8>,
 }
@@ -61,49 +66,157 @@ impl App {
         format: ExportFormat,
         lang: Lang,
     ) -> AppResult<ExportFile> {
-        let owners: HashMap<UserId, String> = self
-            .all_users(actor)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.username.to_string()))
-            .collect();
-        let mut table = CustomerTable::new(format, &export_headers(lang)).map_err(internal)?;
-        let mut rows = 0;
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
+        let owners = self.usernames(actor).await?;
+        let mut table = Table::new(CUSTOMERS, format, lang, Column::EXPORT, |c| {
+            *c == Column::MonthlyVolume
+        })?;
+        let mut pages = Pages::new();
+        while let Some(page) = pages.next() {
             let p = self.list_customers(actor, filter.clone(), &page).await?;
+            pages.then(p.next_cursor);
             for c in &p.items {
-                rows += 1;
-                if format == ExportFormat::Xlsx && rows > XLSX_MAX_ROWS {
-                    return Err(ValidationErrors::single(
-                        "format",
-                        "too_many_rows",
-                        format!(
-                            "more than {XLSX_MAX_ROWS} customers do not fit in an Excel sheet: export CSV or narrow the filters"
-                        ),
-                    )
-                    .into());
-                }
                 let owner = owners.get(&c.owner_id).map_or("", String::as_str);
-                table
-                    .push(rows, c, &export_row(c, owner, lang))
-                    .map_err(internal)?;
-            }
-            match p.next_cursor {
-                Some(cursor) => page.cursor = Some(cursor),
-                None => break,
+                table.push(&export_row(c, owner, lang))?;
             }
         }
-        let stem = match lang {
-            Lang::Zh => "客户",
-            Lang::En => "customers",
-        };
-        Ok(ExportFile {
-            format,
-            file_name: file_name(stem, format),
-            rows,
-            bytes: table.finish().map_err(internal)?,
-        })
+        table.finish()
+    }
+
+    /// The contacts of the customers the actor sees and the filter selects,
+    /// customer by customer in the filter's order, in the columns `tuoke
+    /// import contacts` reads back.
+    pub async fn export_contacts(
+        &self,
+        actor: &Actor,
+        filter: CustomerFilter,
+        format: ExportFormat,
+        lang: Lang,
+    ) -> AppResult<ExportFile> {
+        let mut table = Table::new(CONTACTS, format, lang, ContactColumn::ALL, |c| {
+            matches!(
+                c,
+                ContactColumn::Influence
+                    | ContactColumn::Relationship
+                    | ContactColumn::Age
+                    | ContactColumn::TenureYears
+            )
+        })?;
+        let mut pages = Pages::new();
+        while let Some(page) = pages.next() {
+            let p = self.list_customers(actor, filter.clone(), &page).await?;
+            pages.then(p.next_cursor);
+            let ids: Vec<CustomerId> = p.items.iter().map(|c| c.id).collect();
+            let mut of: HashMap<CustomerId, Vec<Contact>> = HashMap::new();
+            for contact in self
+                .store
+                .list_contacts_of(&ids)
+                .await
+                .map_err(AppError::store("contact"))?
+            {
+                of.entry(contact.customer_id).or_default().push(contact);
+            }
+            for customer in &p.items {
+                for contact in of.remove(&customer.id).unwrap_or_default() {
+                    table.push(&export_contact(&contact, &customer.name, lang))?;
+                }
+            }
+        }
+        table.finish()
+    }
+
+    /// The follow-up records the actor sees and the filter selects, in the
+    /// filter's order, in the columns `tuoke import activities` reads back
+    /// (the people visited by name among the customer's contacts).
+    pub async fn export_activities(
+        &self,
+        actor: &Actor,
+        filter: ActivityFilter,
+        format: ExportFormat,
+        lang: Lang,
+    ) -> AppResult<ExportFile> {
+        let owners = self.usernames(actor).await?;
+        let mut customers = CustomerNames::default();
+        let mut contacts: HashMap<ContactId, String> = HashMap::new();
+        let mut table = Table::new(ACTIVITIES, format, lang, ActivityColumn::ALL, |c| {
+            matches!(c, ActivityColumn::Duration | ActivityColumn::GiftValue)
+        })?;
+        let mut pages = Pages::new();
+        while let Some(page) = pages.next() {
+            let p = self.list_activities(actor, filter.clone(), &page).await?;
+            pages.then(p.next_cursor);
+            let new = customers
+                .load(self, p.items.iter().map(|a| a.customer_id))
+                .await?;
+            if !new.is_empty() {
+                contacts.extend(
+                    self.store
+                        .list_contacts_of(&new)
+                        .await
+                        .map_err(AppError::store("contact"))?
+                        .into_iter()
+                        .map(|c| (c.id, c.name)),
+                );
+            }
+            for a in &p.items {
+                let met: Vec<&str> = a
+                    .contact_ids
+                    .iter()
+                    .filter_map(|id| contacts.get(id).map(String::as_str))
+                    .collect();
+                let owner = owners.get(&a.owner_id).map_or("", String::as_str);
+                let cells = export_activity(a, customers.name(a.customer_id), &met, owner, lang);
+                table.push(&cells)?;
+            }
+        }
+        table.finish()
+    }
+
+    /// The development cases the actor sees and the filter selects, in the
+    /// filter's order, in the columns `tuoke import cases` reads back (the
+    /// stage by its name in the template version the case keeps). Only open
+    /// cases import again; the others are there to read.
+    pub async fn export_cases(
+        &self,
+        actor: &Actor,
+        filter: CaseFilter,
+        format: ExportFormat,
+        lang: Lang,
+    ) -> AppResult<ExportFile> {
+        let owners = self.usernames(actor).await?;
+        let mut customers = CustomerNames::default();
+        let mut templates: HashMap<(String, i64), TemplateVersion<ProcessTemplate>> =
+            HashMap::new();
+        let mut table = Table::new(CASES, format, lang, CaseColumn::ALL, |c| {
+            matches!(c, CaseColumn::ExpectedAmount | CaseColumn::ExpectedCost)
+        })?;
+        let mut pages = Pages::new();
+        while let Some(page) = pages.next() {
+            let p = self.list_cases(actor, filter.clone(), &page).await?;
+            pages.then(p.next_cursor);
+            customers
+                .load(self, p.items.iter().map(|c| c.customer_id))
+                .await?;
+            for case in &p.items {
+                let key = (case.template_key.clone(), case.template_version);
+                if !templates.contains_key(&key) {
+                    let version = self
+                        .process_template(&case.template_key, Some(case.template_version))
+                        .await?;
+                    templates.insert(key.clone(), version);
+                }
+                let stage = templates
+                    .get(&key)
+                    .and_then(|v| v.template.stages.iter().find(|s| s.key() == case.stage))
+                    .map_or(case.stage.as_str(), |s| match lang {
+                        Lang::Zh => s.name.zh.as_str(),
+                        Lang::En => s.name.en.as_str(),
+                    });
+                let owner = owners.get(&case.owner_id).map_or("", String::as_str);
+                let cells = export_case(case, customers.name(case.customer_id), stage, owner, lang);
+                table.push(&cells)?;
+            }
+        }
+        table.finish()
     }
 
     /// The 大客户开发记录表 of one customer the actor sees.
@@ -150,15 +263,12 @@ impl App {
             ..CustomerFilter::visible(Visibility::All)
         };
         let mut forms = Vec::new();
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
+        let mut pages = Pages::new();
+        while let Some(page) = pages.next() {
             let p = self.list_customers(actor, filter.clone(), &page).await?;
+            pages.then(p.next_cursor);
             for c in &p.items {
                 forms.push(self.visit_form(actor, c, &owner, lang).await?);
-            }
-            match p.next_cursor {
-                Some(cursor) => page.cursor = Some(cursor),
-                None => break,
             }
         }
         if forms.is_empty() {
@@ -184,14 +294,11 @@ impl App {
         lang: Lang,
     ) -> AppResult<VisitRecord> {
         let mut contacts = HashMap::new();
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
+        let mut pages = Pages::new();
+        while let Some(page) = pages.next() {
             let p = self.list_contacts(actor, customer.id, &page).await?;
+            pages.then(p.next_cursor);
             contacts.extend(p.items.into_iter().map(|c| (c.id, c.name)));
-            match p.next_cursor {
-                Some(cursor) => page.cursor = Some(cursor),
-                None => break,
-            }
         }
         let filter = ActivityFilter {
             visible: Visibility::All,
@@ -204,14 +311,11 @@ impl App {
             sort: ActivitySort::Recent,
         };
         let mut activities = Vec::new();
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
+        let mut pages = Pages::new();
+        while let Some(page) = pages.next() {
             let p = self.list_activities(actor, filter.clone(), &page).await?;
+            pages.then(p.next_cursor);
             activities.extend(p.items);
-            match p.next_cursor {
-                Some(cursor) => page.cursor = Some(cursor),
-                None => break,
-            }
         }
         Ok(visit_record(
             &customer.name,
@@ -222,17 +326,71 @@ impl App {
         ))
     }
 
-    async fn all_users(&self, actor: &Actor) -> AppResult<Vec<User>> {
-        let mut users = Vec::new();
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
+    /// Every user's login name, by id: how a file names owners.
+    async fn usernames(&self, actor: &Actor) -> AppResult<HashMap<UserId, String>> {
+        let mut names = HashMap::new();
+        let mut pages = Pages::new();
+        while let Some(page) = pages.next() {
             let p = self.list_users(actor, &page).await?;
-            users.extend(p.items);
-            match p.next_cursor {
-                Some(cursor) => page.cursor = Some(cursor),
-                None => return Ok(users),
-            }
+            pages.then(p.next_cursor);
+            names.extend(p.items.into_iter().map(|u| (u.id, u.username.to_string())));
         }
+        Ok(names)
+    }
+}
+
+/// Every keyset page of a list, first to last, at the largest page size:
+/// `while let Some(page) = pages.next()`, then `pages.then(next_cursor)`.
+struct Pages(Option<PageRequest>);
+
+impl Pages {
+    fn new() -> Self {
+        Pages(Some(PageRequest::first(PageRequest::MAX_LIMIT)))
+    }
+
+    fn next(&mut self) -> Option<PageRequest> {
+        self.0.take()
+    }
+
+    fn then(&mut self, cursor: Option<String>) {
+        self.0 = cursor.map(|cursor| PageRequest {
+            limit: PageRequest::MAX_LIMIT,
+            cursor: Some(cursor),
+        });
+    }
+}
+
+/// The names of the customers records belong to, loaded as they are met.
+#[derive(Default)]
+struct CustomerNames(HashMap<CustomerId, String>);
+
+impl CustomerNames {
+    /// Loads the customers not met yet and returns their ids. The records
+    /// were listed through the visibility policy, so their customers are
+    /// named even when another rep owns them.
+    async fn load(
+        &mut self,
+        app: &App,
+        ids: impl Iterator<Item = CustomerId>,
+    ) -> AppResult<Vec<CustomerId>> {
+        let mut new = Vec::new();
+        for id in ids {
+            if self.0.contains_key(&id) {
+                continue;
+            }
+            let customer = app
+                .store
+                .get_customer(id)
+                .await
+                .map_err(AppError::store("customer"))?;
+            self.0.insert(id, customer.name);
+            new.push(id);
+        }
+        Ok(new)
+    }
+
+    fn name(&self, id: CustomerId) -> &str {
+        self.0.get(&id).map_or("", String::as_str)
     }
 }
 
@@ -243,72 +401,165 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(msg)
 }
 
-/// The customers' rows, written as they are read.
-enum CustomerTable {
+/// What a table export holds: the file's and the sheet's name in each
+/// language, and what its rows are (for the row-limit error).
+#[derive(Debug, Clone, Copy)]
+struct TableKind {
+    zh: &'static str,
+    en: &'static str,
+    rows: &'static str,
+}
+
+impl TableKind {
+    fn name(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.zh,
+            Lang::En => self.en,
+        }
+    }
+}
+
+const CUSTOMERS: TableKind = TableKind {
+    zh: "客户",
+    en: "customers",
+    rows: "customers",
+};
+const CONTACTS: TableKind = TableKind {
+    zh: "联系人",
+    en: "contacts",
+    rows: "contacts",
+};
+const ACTIVITIES: TableKind = TableKind {
+    zh: "跟进记录",
+    en: "follow-up records",
+    rows: "follow-up records",
+};
+const CASES: TableKind = TableKind {
+    zh: "开发项目",
+    en: "development cases",
+    rows: "cases",
+};
+
+/// One table of rows, written as they are read: CSV with a BOM, or one
+/// XLSX sheet with bold frozen headers and numbers in the numeric columns.
+struct Table {
+    kind: TableKind,
+    lang: Lang,
+    format: ExportFormat,
+    writer: TableWriter,
+    /// The columns whose cells are numbers (money, minutes, levels).
+    numeric: Vec<bool>,
+    rows: usize,
+}
+
+enum TableWriter {
     // Both boxed: the two writers differ much in size.
     Csv(Box<csv::Writer<Vec<u8>>>),
     Xlsx(Box<Workbook>),
 }
 
-impl CustomerTable {
-    fn new(format: ExportFormat, headers: &[&str]) -> Result<Self, String> {
-        match format {
+impl Table {
+    /// A table with the headers of `columns` in `lang`; `numeric` picks the
+    /// columns written as numbers in XLSX.
+    fn new<C: TableColumn>(
+        kind: TableKind,
+        format: ExportFormat,
+        lang: Lang,
+        columns: &[C],
+        numeric: impl Fn(&C) -> bool,
+    ) -> AppResult<Self> {
+        let headers: Vec<&str> = columns.iter().map(|c| c.header(lang)).collect();
+        let writer = match format {
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-                w.write_record(headers).map_err(|e| e.to_string())?;
-                Ok(CustomerTable::Csv(Box::new(w)))
+                w.write_record(&headers).map_err(internal)?;
+                TableWriter::Csv(Box::new(w))
             }
             ExportFormat::Xlsx => {
                 let mut book = Workbook::new();
                 let sheet = book.add_worksheet();
-                sheet.set_name("客户").map_err(|e| e.to_string())?;
+                sheet.set_name(kind.name(lang)).map_err(internal)?;
                 let bold = Format::new().set_bold();
                 for (col, h) in headers.iter().enumerate() {
                     sheet
-                        .write_string_with_format(0, col as u16, *h, &bold)
-                        .map_err(|e| e.to_string())?;
+                        .write_string_with_format(0, column(col)?, *h, &bold)
+                        .map_err(internal)?;
                 }
-                sheet.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
-                Ok(CustomerTable::Xlsx(Box::new(book)))
+                sheet.set_freeze_panes(1, 0).map_err(internal)?;
+                TableWriter::Xlsx(Box::new(book))
             }
-        }
+        };
+        Ok(Table {
+            kind,
+            lang,
+            format,
+            writer,
+            numeric: columns.iter().map(numeric).collect(),
+            rows: 0,
+        })
     }
 
-    /// Writes data row `row` (1 = the first under the headers).
-    fn push(&mut self, row: usize, customer: &Customer, cells: &[String]) -> Result<(), String> {
-        match self {
-            CustomerTable::Csv(w) => w.write_record(cells).map_err(|e| e.to_string()),
-            CustomerTable::Xlsx(book) => {
-                let sheet = book.worksheet_from_index(0).map_err(|e| e.to_string())?;
-                let row = u32::try_from(row).map_err(|e| e.to_string())?;
-                let money_col = Column::EXPORT
-                    .iter()
-                    .position(|c| *c == Column::MonthlyVolume);
-                let volume = customer.monthly_volume.and_then(|m| m.yuan().to_f64());
+    /// Writes the next row. An XLSX beyond Excel's row limit is refused
+    /// rather than cut short.
+    fn push(&mut self, cells: &[String]) -> AppResult<()> {
+        self.rows += 1;
+        match &mut self.writer {
+            TableWriter::Csv(w) => w.write_record(cells).map_err(internal),
+            TableWriter::Xlsx(book) => {
+                if self.rows > XLSX_MAX_ROWS {
+                    return Err(ValidationErrors::single(
+                        "format",
+                        "too_many_rows",
+                        format!(
+                            "more than {XLSX_MAX_ROWS} {} do not fit in an Excel sheet: export CSV or narrow the filters",
+                            self.kind.rows
+                        ),
+                    )
+                    .into());
+                }
+                let sheet = book.worksheet_from_index(0).map_err(internal)?;
+                let row = u32::try_from(self.rows).map_err(internal)?;
                 for (col, cell) in cells.iter().enumerate() {
-                    match volume {
-                        Some(v) if Some(col) == money_col => sheet.write_number(row, col as u16, v),
-                        _ if cell.is_empty() => continue,
-                        _ => sheet.write_string(row, col as u16, cell),
+                    if cell.is_empty() {
+                        continue;
                     }
-                    .map_err(|e| e.to_string())?;
+                    let number = match self.numeric.get(col) {
+                        Some(true) => cell.parse::<f64>().ok(),
+                        _ => None,
+                    };
+                    match number {
+                        Some(n) => sheet.write_number(row, column(col)?, n),
+                        None => sheet.write_string(row, column(col)?, cell),
+                    }
+                    .map_err(internal)?;
                 }
                 Ok(())
             }
         }
     }
 
-    fn finish(self) -> Result<Vec<u8>, String> {
-        match self {
-            CustomerTable::Csv(w) => w.into_inner().map_err(|e| e.to_string()),
-            CustomerTable::Xlsx(mut book) => {
+    fn finish(self) -> AppResult<ExportFile> {
+        let bytes = match self.writer {
+            TableWriter::Csv(w) => w.into_inner().map_err(internal)?,
+            TableWriter::Xlsx(mut book) => {
                 if let Ok(sheet) = book.worksheet_from_index(0) {
                     sheet.autofit();
                 }
-                book.save_to_buffer().map_err(|e| e.to_string())
+                book.save_to_buffer().map_err(internal)?
             }
-        }
+        };
+        Ok(ExportFile {
+            format: self.format,
+            file_name: file_name(self.kind.name(self.lang), self.format),
+            rows: self.rows,
+            bytes,
+        })
     }
+}
+
+/// A column index as XLSX takes it.
+fn column(col: usize) -> AppResult<u16> {
+    u16::try_from(col).map_err(internal)
 }
 
 fn visit_record_file(name: &str, forms: Vec<VisitRecord>) -> AppResult<ExportFile> {

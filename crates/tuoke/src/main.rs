@@ -127,26 +127,60 @@ struct ImportArgs {
 enum ExportCommand {
     /// Export the customers a filter selects; `tuoke import customers` reads the file back.
     Customers {
-        #[arg(long, value_enum, default_value = "csv")]
-        format: export::Format,
-        /// The file to write.
+        #[command(flatten)]
+        file: TableArgs,
+        #[command(flatten)]
+        filter: CustomerFilterArgs,
+    },
+    /// Export the contacts of the customers a filter selects, customer by
+    /// customer; `tuoke import contacts` reads the file back.
+    Contacts {
+        #[command(flatten)]
+        file: TableArgs,
+        #[command(flatten)]
+        filter: CustomerFilterArgs,
+    },
+    /// Export follow-up records (the columns of the 大客户开发记录表), newest
+    /// first; `tuoke import activities` reads the file back.
+    Activities {
+        #[command(flatten)]
+        file: TableArgs,
+        /// Only the records of this customer (its id or exact name).
         #[arg(long)]
-        out: PathBuf,
-        /// Search text: part of the name or short name, or pinyin initials.
+        customer: Option<String>,
+        /// Only the records of this rep (login name).
         #[arg(long)]
-        q: Option<String>,
-        /// Only customers with this status (prospect, target, developing, customer, dormant, lost).
-        #[arg(long, value_parser = parse_status)]
-        status: Option<tuoke_core::CustomerStatus>,
-        /// Only customers in this province.
+        owner: Option<String>,
+        /// Only this method: visit, phone, wechat… or its label (上门拜访, 电话…).
+        #[arg(long, value_parser = parse_vocabulary::<tuoke_core::ActivityMethod>)]
+        method: Option<tuoke_core::ActivityMethod>,
+        /// Only records at or after this date (or date and time), China time.
+        #[arg(long, value_parser = |s: &str| export::parse_moment(s, false))]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only records before this date and time; a date alone includes that day.
+        #[arg(long, value_parser = |s: &str| export::parse_moment(s, true))]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Export development cases, newest first; `tuoke import cases` reads
+    /// the open ones back (a case that ended is there to read).
+    Cases {
+        #[command(flatten)]
+        file: TableArgs,
+        /// Only the cases of this customer (its id or exact name).
         #[arg(long)]
-        province: Option<String>,
-        /// Language of the headers and labels: zh or en.
-        #[arg(long, default_value = "zh", value_parser = parse_lang)]
-        lang: tuoke_core::import::Lang,
-        /// The user whose view of the customers is exported.
-        #[arg(long = "as", default_value = "admin")]
-        as_user: String,
+        customer: Option<String>,
+        /// Only the cases of this rep (login name).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Only cases of this process template (its key, e.g. big_account_five_stages).
+        #[arg(long)]
+        template: Option<String>,
+        /// Only cases at this stage (its key in the template).
+        #[arg(long)]
+        stage: Option<String>,
+        /// Only cases with this status: open, won, lost or terminated.
+        #[arg(long, value_parser = parse_vocabulary::<tuoke_core::process::CaseStatus>)]
+        status: Option<tuoke_core::process::CaseStatus>,
     },
     /// Export the 大客户开发记录表 (big-customer development record) as
     /// Excel: one customer's follow-up records, oldest first, or every
@@ -169,6 +203,53 @@ enum ExportCommand {
         #[arg(long = "as", default_value = "admin")]
         as_user: String,
     },
+}
+
+/// The file of a table export: its format, where it goes, its language and
+/// whose view it is.
+#[derive(Debug, Args)]
+struct TableArgs {
+    /// csv (UTF-8 with a BOM, for Excel) or xlsx.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: export::Format,
+    /// The file to write (default: the kind's name, e.g. 客户.csv, here).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Language of the headers and labels: zh or en.
+    #[arg(long, default_value = "zh", value_parser = parse_lang)]
+    lang: tuoke_core::import::Lang,
+    /// The user whose view of the records is exported.
+    #[arg(long = "as", default_value = "admin")]
+    as_user: String,
+}
+
+/// Which customers: all those the user sees, unless narrowed.
+#[derive(Debug, Args)]
+struct CustomerFilterArgs {
+    /// Search text: part of the name or short name, or pinyin initials.
+    #[arg(long)]
+    q: Option<String>,
+    /// Only customers with this status (prospect, target, developing, customer, dormant, lost).
+    #[arg(long, value_parser = parse_status)]
+    status: Option<tuoke_core::CustomerStatus>,
+    /// Only customers in this province.
+    #[arg(long)]
+    province: Option<String>,
+}
+
+impl From<CustomerFilterArgs> for export::Filter {
+    fn from(a: CustomerFilterArgs) -> Self {
+        export::Filter {
+            q: a.q,
+            status: a.status,
+            province: a.province,
+        }
+    }
+}
+
+/// A value of a closed vocabulary, by code or label.
+fn parse_vocabulary<T: tuoke_core::enums::Vocabulary>(s: &str) -> Result<T, String> {
+    tuoke_core::import::vocabulary(s)
 }
 
 fn parse_status(s: &str) -> Result<tuoke_core::CustomerStatus, String> {
@@ -237,8 +318,8 @@ async fn main() -> Result<()> {
         Command::Template(TemplateCommand::Check { files }) => check_templates(&files),
         Command::Import(args) => {
             let app = App::with_system_clock(Arc::new(open(&cli.db.url).await?));
-            // Cases name their process: a database never served has the
-            // built-in ones too.
+            // Cases name a process template: the built-in ones are there
+            // even in a database no server has started on yet.
             app.install_builtin_templates()
                 .await
                 .map_err(|e| anyhow::anyhow!("installing the built-in templates: {e}"))?;
@@ -250,28 +331,47 @@ async fn main() -> Result<()> {
             };
             run_import(&app, args.what.into(), &args.file, &opts).await
         }
-        Command::Export(ExportCommand::Customers {
-            format,
-            out,
-            q,
-            status,
-            province,
-            lang,
-            as_user,
+        Command::Export(ExportCommand::Customers { file, filter }) => {
+            let records = export::Records::Customers(filter.into());
+            run_export(&cli.db.url, file, records).await
+        }
+        Command::Export(ExportCommand::Contacts { file, filter }) => {
+            let records = export::Records::Contacts(filter.into());
+            run_export(&cli.db.url, file, records).await
+        }
+        Command::Export(ExportCommand::Activities {
+            file,
+            customer,
+            owner,
+            method,
+            from,
+            to,
         }) => {
-            let app = App::with_system_clock(Arc::new(open(&cli.db.url).await?));
-            let actor = app
-                .local_actor(&as_user)
-                .await
-                .map_err(|e| anyhow::anyhow!("acting as `{as_user}`: {e}"))?;
-            let filter = export::Filter {
-                q,
+            let records = export::Records::Activities(export::ActivityQuery {
+                customer,
+                owner,
+                method,
+                from,
+                to,
+            });
+            run_export(&cli.db.url, file, records).await
+        }
+        Command::Export(ExportCommand::Cases {
+            file,
+            customer,
+            owner,
+            template,
+            stage,
+            status,
+        }) => {
+            let records = export::Records::Cases(export::CaseQuery {
+                customer,
+                owner,
+                template,
+                stage,
                 status,
-                province,
-            };
-            let n = export::export_customers(&app, &actor, filter, format, lang, &out).await?;
-            println!("exported {n} customers to {}", out.display());
-            Ok(())
+            });
+            run_export(&cli.db.url, file, records).await
         }
         Command::Export(ExportCommand::VisitRecord {
             customer,
@@ -326,6 +426,25 @@ async fn main() -> Result<()> {
             }
         }
     }
+}
+
+/// Runs a table export and says how many rows went where.
+async fn run_export(url: &str, file: TableArgs, records: export::Records) -> Result<()> {
+    let app = App::with_system_clock(Arc::new(open(url).await?));
+    let actor = app
+        .local_actor(&file.as_user)
+        .await
+        .map_err(|e| anyhow::anyhow!("acting as `{}`: {e}", file.as_user))?;
+    let what = match &records {
+        export::Records::Customers(_) => "customers",
+        export::Records::Contacts(_) => "contacts",
+        export::Records::Activities(_) => "follow-up records",
+        export::Records::Cases(_) => "cases",
+    };
+    let (out, exported) =
+        export::export_records(&app, &actor, records, file.format, file.lang, file.out).await?;
+    println!("exported {} {what} to {}", exported.rows, out.display());
+    Ok(())
 }
 
 /// Runs an import and prints its report; fails when the file is rejected.

@@ -48,6 +48,9 @@ fn every_command_has_help() {
         &["import", "customers", "--help"],
         &["export", "customers", "--help"],
         &["export", "visit-record", "--help"],
+        &["export", "contacts", "--help"],
+        &["export", "activities", "--help"],
+        &["export", "cases", "--help"],
     ] {
         let (ok, out, _) = run(tuoke().args(args), "");
         assert!(ok, "{args:?}");
@@ -1049,4 +1052,226 @@ fn contacts_and_visit_records_import_from_gbk_csv_and_xlsx_against_their_custome
         out.contains("line 2, column 访问对象: `陈静` is not a contact of `青岛海信集团`"),
         "{out}"
     );
+}
+
+/// Runs `tuoke export KIND --format FORMAT --out OUT EXTRA…`; returns stdout.
+fn export_kind(
+    db: &str,
+    kind: &str,
+    format: &str,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> String {
+    let (ok, stdout, err) = run(
+        tuoke()
+            .args(["--db", db, "export", kind, "--format", format, "--out"])
+            .arg(out)
+            .args(extra),
+        "",
+    );
+    assert!(ok, "{kind} {format}: {err}");
+    stdout
+}
+
+/// The first sheet of a workbook as text, row by row.
+fn sheet_text(file: &std::path::Path) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let mut book = open_workbook_auto(file).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    Data::Float(f) => f.to_string(),
+                    other => panic!("unexpected cell {other:?}"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The records of an exported CSV (header first), after its BOM.
+fn csv_text(file: &std::path::Path) -> Vec<Vec<String>> {
+    let bytes = std::fs::read(file).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "the CSV starts with a BOM"
+    );
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn contacts_activities_and_cases_export_as_xlsx_and_csv_and_import_back_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = customer_db(dir.path());
+    let write = |name: &str, text: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        file
+    };
+    let import_kind = |kind: &str, file: &std::path::Path| {
+        let (ok, out, err) = run(tuoke().args(["--db", &db, "import", kind]).arg(file), "");
+        assert!(ok, "{kind}: {out}{err}");
+        out
+    };
+    let customers = write(
+        "c.csv",
+        &format!("{HEADERS}\n{GOOD_ROWS}管理员的客户,,,,,admin,\n"),
+    );
+    import_kind("customers", &customers);
+    let contacts = write(
+        "contacts.csv",
+        "客户名称,姓名,职务,手机,角色,影响力,生日,备注\n\
+         深圳市齐心文具有限公司,陈静,采购主管,13800138000,采购执行者,4,农历 04-05,喜欢喝茶\n\
+         深圳市齐心文具有限公司,刘洋,总监,,决策者、内线,5,1980-02-29,\n\
+         青岛海信集团,周杰,工程师,,技术论证者,,,\n",
+    );
+    assert!(import_kind("contacts", &contacts).contains("created 3,"));
+    let visits = write(
+        "visits.csv",
+        "客户名称,日期和时间,访问对象,滞留时间,开发方式,内容,业务进度,客户态度,下一步,下次跟进,礼品金额,业务员\n\
+         深圳市齐心文具有限公司,2026-03-05 14:30,陈静、刘洋,45,上门拜访,送样品,样品测试中,积极,报价,2026-03-12,,zhangwei\n\
+         青岛海信集团,2026-03-06 09:00,周杰,,电话,约技术交流,,中立,,,,\n\
+         青岛海信集团,2026-03-09 10:15,,,短信/微信,发资料,,,,,,zhangwei\n\
+         管理员的客户,2026-03-01 08:00,,,送礼,中秋礼品,,,,,300,\n",
+    );
+    assert!(import_kind("activities", &visits).contains("created 4,"));
+    let cases = write(
+        "cases.csv",
+        "客户名称,流程,当前阶段,项目名称,预计金额,预计成交日期,竞争对手,负责人\n\
+         深圳市齐心文具有限公司,big_account_five_stages,样品资料提供／信息收集,齐心年度框架,\"500,000\",2026-12-31,晨光,zhangwei\n\
+         青岛海信集团,大客户开发流程（五阶段）,,海信试单,8万,,,\n",
+    );
+    assert!(import_kind("cases", &cases).contains("created 2,"));
+
+    // Each kind as XLSX: the headers of its import columns, one row per record.
+    let xlsx = dir.path().join("out.xlsx");
+    let out = export_kind(&db, "contacts", "xlsx", &xlsx, &[]);
+    assert!(out.contains("exported 3 contacts"), "{out}");
+    let rows = sheet_text(&xlsx);
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0][..4], ["客户名称", "姓名", "职务", "部门"]);
+    assert_eq!(rows[0].len(), 20);
+    let chen = rows.iter().find(|r| r[1] == "陈静").unwrap();
+    assert_eq!(chen[0], "深圳市齐心文具有限公司");
+    assert_eq!(chen[4], "13800138000");
+    assert!(chen.contains(&"农历 04-05".to_owned()), "{chen:?}");
+    assert!(
+        chen.contains(&"4".to_owned()),
+        "influence as a number: {chen:?}"
+    );
+
+    let out = export_kind(&db, "activities", "xlsx", &xlsx, &[]);
+    assert!(out.contains("exported 4 follow-up records"), "{out}");
+    let rows = sheet_text(&xlsx);
+    assert_eq!(
+        rows[0][..6],
+        [
+            "客户名称",
+            "日期和时间",
+            "访问对象",
+            "滞留时间",
+            "开发方式",
+            "内容"
+        ]
+    );
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[4][0], "管理员的客户", "newest first");
+    assert_eq!(rows[4][11], "300", "the gift's value");
+    assert_eq!(
+        rows[3][..8],
+        [
+            "深圳市齐心文具有限公司",
+            "2026-03-05 14:30",
+            "陈静、刘洋",
+            "45",
+            "上门拜访",
+            "送样品",
+            "样品测试中",
+            "积极"
+        ],
+        "{rows:?}"
+    );
+    assert_eq!(rows[3][12], "zhangwei");
+
+    let out = export_kind(&db, "cases", "xlsx", &xlsx, &["--lang", "en"]);
+    assert!(out.contains("exported 2 cases"), "{out}");
+    let rows = sheet_text(&xlsx);
+    assert_eq!(
+        rows[0][..5],
+        ["Customer", "Process", "Stage", "Status", "Title"]
+    );
+    let qixin = rows.iter().find(|r| r[4] == "齐心年度框架").unwrap();
+    assert_eq!(
+        qixin[..6],
+        [
+            "深圳市齐心文具有限公司",
+            "big_account_five_stages",
+            "Samples and materials / information collection",
+            "Open",
+            "齐心年度框架",
+            "500000"
+        ]
+    );
+
+    // Filters narrow each kind.
+    let csv = dir.path().join("out.csv");
+    export_kind(&db, "contacts", "csv", &csv, &["--q", "海信"]);
+    assert_eq!(csv_text(&csv).len(), 2);
+    export_kind(
+        &db,
+        "activities",
+        "csv",
+        &csv,
+        &["--customer", "青岛海信集团", "--to", "2026-03-06"],
+    );
+    let rows = csv_text(&csv);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][4], "电话");
+    export_kind(
+        &db,
+        "activities",
+        "csv",
+        &csv,
+        &["--owner", "zhangwei", "--method", "message"],
+    );
+    assert_eq!(csv_text(&csv).len(), 2);
+    export_kind(
+        &db,
+        "cases",
+        "csv",
+        &csv,
+        &["--stage", "samples_information"],
+    );
+    assert_eq!(csv_text(&csv).len(), 2);
+
+    // The round trip: each kind's CSV (and XLSX) imports back changing nothing.
+    for (kind, n) in [("contacts", 3), ("activities", 4), ("cases", 2)] {
+        for (format, file) in [("csv", &csv), ("xlsx", &xlsx)] {
+            export_kind(&db, kind, format, file, &[]);
+            let out = import_kind(kind, file);
+            assert!(
+                out.contains(&format!("created 0, updated 0, unchanged {n}, rejected 0")),
+                "{kind} {format}: {out}"
+            );
+        }
+    }
+
+    // A rep exports only what they see; a bad filter is named.
+    let out = export_kind(&db, "activities", "csv", &csv, &["--as", "zhangwei"]);
+    assert!(out.contains("exported 3 follow-up records"), "{out}");
+    let (ok, _, err) = run(
+        tuoke().args(["--db", &db, "export", "cases", "--status", "gone"]),
+        "",
+    );
+    assert!(!ok);
+    assert!(err.contains("--status"), "{err}");
 }

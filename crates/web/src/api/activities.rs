@@ -1,7 +1,7 @@
 //! Follow-up records: `/api/v1/activities`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ListOf, Paging, created, merge_patch, with_etag};
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Authed, IfMatch, parse_field_id, parse_id};
+use crate::extract::{ApiJson, Authed, IfMatch, parse_field_id, parse_id, query_parts};
 
 /// The fields a client sets on a follow-up record; `customer_id`, `method`
 /// and `content` are required, `occurred_at` defaults to now.
@@ -122,6 +122,8 @@ impl From<Activity> for ActivityView {
     }
 }
 
+/// The filters of the follow-up records list, which an export of the list
+/// takes too.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -135,47 +137,48 @@ pub struct ActivityListQuery {
     pub to: Option<DateTime<Utc>>,
     /// Follow-ups due: next follow-up date on or before this date, earliest first.
     pub due_by: Option<NaiveDate>,
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
+}
+
+impl ActivityListQuery {
+    pub(crate) fn filter(self) -> Result<ActivityFilter, ValidationErrors> {
+        Ok(ActivityFilter {
+            visible: Visibility::All,
+            customer_id: self
+                .customer_id
+                .as_deref()
+                .map(|c| parse_field_id(c, "customer_id"))
+                .transpose()?,
+            owner_id: self
+                .owner_id
+                .as_deref()
+                .map(|o| parse_field_id(o, "owner_id"))
+                .transpose()?,
+            method: self.method,
+            from: self.from,
+            to: self.to,
+            due_by: self.due_by,
+            sort: if self.due_by.is_some() {
+                ActivitySort::FollowUp
+            } else {
+                ActivitySort::Recent
+            },
+        })
+    }
 }
 
 /// Follow-up records you may see, newest first, or the follow-ups due.
 #[utoipa::path(get, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])),
-    params(ActivityListQuery), responses((status = 200, body = ListOf<ActivityView>), (status = 422, body = Problem)))]
+    params(ActivityListQuery, Paging), responses((status = 200, body = ListOf<ActivityView>), (status = 422, body = Problem)))]
 pub async fn list_activities(
     State(state): State<AppState>,
     Authed(actor): Authed,
-    ApiQuery(q): ApiQuery<ActivityListQuery>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Json<ListOf<ActivityView>>> {
-    let filter = ActivityFilter {
-        visible: Visibility::All,
-        customer_id: q
-            .customer_id
-            .as_deref()
-            .map(|c| parse_field_id(c, "customer_id"))
-            .transpose()?,
-        owner_id: q
-            .owner_id
-            .as_deref()
-            .map(|o| parse_field_id(o, "owner_id"))
-            .transpose()?,
-        method: q.method,
-        from: q.from,
-        to: q.to,
-        due_by: q.due_by,
-        sort: if q.due_by.is_some() {
-            ActivitySort::FollowUp
-        } else {
-            ActivitySort::Recent
-        },
-    };
-    let paging = Paging {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
+    let (paging, q): (Paging, ActivityListQuery) =
+        query_parts(query.as_deref().unwrap_or(""), &["limit", "cursor"])?;
     let page = state
         .app
-        .list_activities(&actor, filter, &paging.request())
+        .list_activities(&actor, q.filter()?, &paging.request())
         .await?;
     Ok(Json(ListOf::from_page(page, ActivityView::from)))
 }

@@ -2,14 +2,14 @@
 //! `/api/v1/cases`, `/api/v1/approvals`, `/api/v1/reports/funnel`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tuoke_app::ports::{ApprovalFilter, CaseFilter, CaseSort, Visibility};
-use tuoke_app::{CaseDetail, FunnelQuery, MoveOutcome};
+use tuoke_app::{App, CaseDetail, FunnelQuery, MoveOutcome};
 use tuoke_core::process::funnel::FunnelReport;
 use tuoke_core::process::template::{ItemKind, Text};
 use tuoke_core::process::{
@@ -24,7 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ListOf, Paging, created, merge_patch, with_etag};
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Authed, IfMatch, parse_field_id, parse_id};
+use crate::extract::{ApiJson, ApiQuery, Authed, IfMatch, parse_field_id, parse_id, query_parts};
 
 /// An unmet gate condition on the wire, with a message in both languages.
 pub(crate) fn unmet_json(u: &Unmet) -> serde_json::Value {
@@ -343,8 +343,51 @@ pub struct CaseListQuery {
     /// `newest` (default) or `due` (earliest deadline first).
     #[param(value_type = Option<CaseSortParam>)]
     pub sort: Option<CaseSortParam>,
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
+}
+
+impl CaseListQuery {
+    pub(crate) async fn filter(self, app: &App) -> ApiResult<CaseFilter> {
+        let owners_in = match self.team_id.as_deref() {
+            Some(t) => Some(
+                app.team_owners(parse_field_id::<TeamId>(t, "team_id")?)
+                    .await?,
+            ),
+            None => None,
+        };
+        let due_by = match (self.overdue, self.due_within_days) {
+            (Some(true), _) => Some(app.now()),
+            (_, Some(days)) => Some(app.working_days_from_now(days).await?),
+            _ => None,
+        };
+        Ok(CaseFilter {
+            template_key: self.template,
+            stage: self.stage,
+            owner_id: self
+                .owner_id
+                .as_deref()
+                .map(|o| parse_field_id(o, "owner_id"))
+                .transpose()?,
+            owners_in,
+            customer_id: self
+                .customer_id
+                .as_deref()
+                .map(|c| parse_field_id(c, "customer_id"))
+                .transpose()?,
+            status: if due_by.is_some() {
+                Some(CaseStatus::Open)
+            } else {
+                self.status
+            },
+            amount_min_fen: fen("amount_min", self.amount_min)?,
+            amount_max_fen: fen("amount_max", self.amount_max)?,
+            due_by,
+            sort: match self.sort {
+                Some(CaseSortParam::Due) => CaseSort::Due,
+                _ => CaseSort::Newest,
+            },
+            ..CaseFilter::visible(Visibility::All)
+        })
+    }
 }
 
 fn fen(field: &str, yuan: Option<Decimal>) -> Result<Option<i64>, ValidationErrors> {
@@ -358,58 +401,15 @@ fn fen(field: &str, yuan: Option<Decimal>) -> Result<Option<i64>, ValidationErro
 
 /// Cases you may see, filtered.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
-    params(CaseListQuery), responses((status = 200, body = ListOf<CaseSummary>), (status = 422, body = Problem)))]
+    params(CaseListQuery, Paging), responses((status = 200, body = ListOf<CaseSummary>), (status = 422, body = Problem)))]
 pub async fn list_cases(
     State(state): State<AppState>,
     Authed(actor): Authed,
-    ApiQuery(q): ApiQuery<CaseListQuery>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Json<ListOf<CaseSummary>>> {
-    let owners_in = match q.team_id.as_deref() {
-        Some(t) => Some(
-            state
-                .app
-                .team_owners(parse_field_id::<TeamId>(t, "team_id")?)
-                .await?,
-        ),
-        None => None,
-    };
-    let due_by = match (q.overdue, q.due_within_days) {
-        (Some(true), _) => Some(state.app.now()),
-        (_, Some(days)) => Some(state.app.working_days_from_now(days).await?),
-        _ => None,
-    };
-    let filter = CaseFilter {
-        template_key: q.template,
-        stage: q.stage,
-        owner_id: q
-            .owner_id
-            .as_deref()
-            .map(|o| parse_field_id(o, "owner_id"))
-            .transpose()?,
-        owners_in,
-        customer_id: q
-            .customer_id
-            .as_deref()
-            .map(|c| parse_field_id(c, "customer_id"))
-            .transpose()?,
-        status: if due_by.is_some() {
-            Some(CaseStatus::Open)
-        } else {
-            q.status
-        },
-        amount_min_fen: fen("amount_min", q.amount_min)?,
-        amount_max_fen: fen("amount_max", q.amount_max)?,
-        due_by,
-        sort: match q.sort {
-            Some(CaseSortParam::Due) => CaseSort::Due,
-            _ => CaseSort::Newest,
-        },
-        ..CaseFilter::visible(Visibility::All)
-    };
-    let paging = Paging {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
+    let (paging, q): (Paging, CaseListQuery) =
+        query_parts(query.as_deref().unwrap_or(""), &["limit", "cursor"])?;
+    let filter = q.filter(&state.app).await?;
     let page = state
         .app
         .list_cases(&actor, filter, &paging.request())

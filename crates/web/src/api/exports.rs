@@ -1,16 +1,19 @@
-//! Files: the customers a list filter selects, as CSV or XLSX, and the
-//! 大客户开发记录表 (big-customer development record) of a customer or of
-//! a rep, as XLSX. The files are built by `tuoke_app::export`, the same the
+//! Files: the customers, contacts, follow-up records and cases a list
+//! filter selects, as CSV or XLSX, and the 大客户开发记录表 (big-customer
+//! development record) of a customer or of a rep, as XLSX. The files are built by `tuoke_app::export`, the same the
 //! CLI writes; the web UI links here.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use tuoke_app::export::{ExportFile, ExportFormat};
 use tuoke_core::import::Lang;
 use utoipa::{IntoParams, ToSchema};
 
+use super::activities::ActivityListQuery;
+use super::cases::CaseListQuery;
 use super::customers::CustomerListQuery;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
@@ -43,7 +46,7 @@ impl From<LangParam> for Lang {
     }
 }
 
-/// The file of a customer export.
+/// The file of a table export.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +69,28 @@ pub struct LangQuery {
     pub lang: Option<LangParam>,
 }
 
+impl ExportParams {
+    fn format(&self) -> ExportFormat {
+        match self.format {
+            FormatParam::Csv => ExportFormat::Csv,
+            FormatParam::Xlsx => ExportFormat::Xlsx,
+        }
+    }
+
+    fn lang(&self) -> Lang {
+        self.lang.unwrap_or_default().into()
+    }
+}
+
+/// The file parameters and the list's filters of an export's query: a
+/// page (`limit`, `cursor`) is not a thing here, and is refused by name.
+fn export_query<Q: DeserializeOwned>(query: Option<String>) -> ApiResult<(ExportParams, Q)> {
+    Ok(query_parts(
+        query.as_deref().unwrap_or(""),
+        &["format", "lang"],
+    )?)
+}
+
 /// Every customer the list with the same filters shows (all pages, in the
 /// list's order), in the columns `tuoke import customers` reads back.
 #[utoipa::path(get, path = "/api/v1/customers/export", tag = "customers", security(("bearer" = [])),
@@ -80,16 +105,80 @@ pub async fn export_customers(
     Authed(actor): Authed,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let (params, q): (ExportParams, CustomerListQuery) =
-        query_parts(query.as_deref().unwrap_or(""), &["format", "lang"])?;
-    let format = match params.format {
-        FormatParam::Csv => ExportFormat::Csv,
-        FormatParam::Xlsx => ExportFormat::Xlsx,
-    };
-    let lang = params.lang.unwrap_or_default().into();
+    let (params, q): (ExportParams, CustomerListQuery) = export_query(query)?;
     let file = state
         .app
-        .export_customers(&actor, q.filter()?, format, lang)
+        .export_customers(&actor, q.filter()?, params.format(), params.lang())
+        .await?;
+    Ok(attachment(file))
+}
+
+/// The contacts of every customer the customer list with the same filters
+/// shows, customer by customer in the list's order, in the columns `tuoke
+/// import contacts` reads back.
+#[utoipa::path(get, path = "/api/v1/contacts/export", tag = "contacts", security(("bearer" = [])),
+    params(ExportParams, CustomerListQuery),
+    responses(
+        (status = 200, description = "The file, as an attachment",
+            content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            headers(("Content-Disposition" = String, description = "`attachment` with the file name, RFC 5987 encoded"))),
+        (status = 422, body = Problem)))]
+pub async fn export_contacts(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    let (params, q): (ExportParams, CustomerListQuery) = export_query(query)?;
+    let file = state
+        .app
+        .export_contacts(&actor, q.filter()?, params.format(), params.lang())
+        .await?;
+    Ok(attachment(file))
+}
+
+/// Every follow-up record the list with the same filters shows (all pages,
+/// in the list's order), in the columns `tuoke import activities` reads
+/// back: the 大客户开发记录表's, with the people visited by name.
+#[utoipa::path(get, path = "/api/v1/activities/export", tag = "activities", security(("bearer" = [])),
+    params(ExportParams, ActivityListQuery),
+    responses(
+        (status = 200, description = "The file, as an attachment",
+            content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            headers(("Content-Disposition" = String, description = "`attachment` with the file name, RFC 5987 encoded"))),
+        (status = 422, body = Problem)))]
+pub async fn export_activities(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    let (params, q): (ExportParams, ActivityListQuery) = export_query(query)?;
+    let file = state
+        .app
+        .export_activities(&actor, q.filter()?, params.format(), params.lang())
+        .await?;
+    Ok(attachment(file))
+}
+
+/// Every case the list with the same filters shows (all pages, in the
+/// list's order), in the columns `tuoke import cases` reads back (the open
+/// ones; a case that ended is there to read), the stage by its name.
+#[utoipa::path(get, path = "/api/v1/cases/export", tag = "cases", security(("bearer" = [])),
+    params(ExportParams, CaseListQuery),
+    responses(
+        (status = 200, description = "The file, as an attachment",
+            content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            headers(("Content-Disposition" = String, description = "`attachment` with the file name, RFC 5987 encoded"))),
+        (status = 422, body = Problem)))]
+pub async fn export_cases(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    let (params, q): (ExportParams, CaseListQuery) = export_query(query)?;
+    let filter = q.filter(&state.app).await?;
+    let file = state
+        .app
+        .export_cases(&actor, filter, params.format(), params.lang())
         .await?;
     Ok(attachment(file))
 }

@@ -81,6 +81,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(customers::check_customer_duplicate))
         .routes(routes!(exports::export_customers))
+        .routes(routes!(exports::export_contacts))
+        .routes(routes!(exports::export_activities))
+        .routes(routes!(exports::export_cases))
         .routes(routes!(exports::customer_visit_record))
         .routes(routes!(exports::user_visit_record))
         .routes(routes!(

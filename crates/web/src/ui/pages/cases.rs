@@ -168,6 +168,7 @@ pub async fn pipeline(
     let template_options: Vec<_> = templates.iter().map(|t| minijinja::context! { key => t.stored.key.clone(), name => text(lang, &t.template.name) }).collect();
     let page = minijinja::context! {
         nav => "pipeline", template => key, template_name => text(lang, &current.template.name), templates => template_options,
+        export_query => export_query(&key, nonempty(&q.stage).as_deref(), nonempty(&q.owner_id).as_deref(), q.overdue.as_deref() == Some("1")),
         columns => columns, back => back, list_view => list_view, stage => q.stage.clone(), owner_id => q.owner_id.clone(), overdue => q.overdue.as_deref() == Some("1"), owners => owners, stages => stages, flash => flash, flash_kind => flash_kind,
         rows => cases.iter().map(|c| minijinja::context! { id => c.id.to_string(), title => c.title.clone(), customer => names.get(&c.customer_id).cloned().unwrap_or_default(), stage => current.template.stage(&c.stage).map(|s| text(lang, &s.name)).unwrap_or_default(), amount => c.expected_amount.map(|m| m.to_string()), due => c.stage_due_at.map(local_time), overdue => c.is_overdue(now) }).collect::<Vec<_>>(),
     };
@@ -489,5 +490,52 @@ pub async fn open_case(
     {
         Ok(detail) => Redirect::to(&format!("/cases/{}", detail.case.id)).into_response(),
         Err(e) => failure(&viewer, e),
+    }
+}
+
+/// The list view's filters for `GET /api/v1/cases/export`, as `&name=value`
+/// pairs, so the file holds every case the list shows (an owner that is
+/// not an id is ignored, as the list ignores it).
+fn export_query(
+    template: &str,
+    stage: Option<&str>,
+    owner_id: Option<&str>,
+    overdue: bool,
+) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    out.append_pair("template", template);
+    out.append_pair("status", "open");
+    if let Some(stage) = stage {
+        out.append_pair("stage", stage);
+    }
+    if let Some(owner) = owner_id.filter(|o| o.parse::<tuoke_core::UserId>().is_ok()) {
+        out.append_pair("owner_id", owner);
+    }
+    if overdue {
+        out.append_pair("overdue", "true");
+    }
+    format!("&{}", out.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_link_keeps_the_list_views_filters() {
+        assert_eq!(
+            export_query("big_account_five_stages", None, None, false),
+            "&template=big_account_five_stages&status=open"
+        );
+        let owner = "01900000-0000-7000-8000-000000000001";
+        assert_eq!(
+            export_query("t", Some("identify"), Some(owner), true),
+            format!("&template=t&status=open&stage=identify&owner_id={owner}&overdue=true")
+        );
+        assert_eq!(
+            export_query("t", None, Some("张三"), false),
+            "&template=t&status=open",
+            "an owner the list ignores"
+        );
     }
 }
