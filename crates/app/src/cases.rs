@@ -631,6 +631,11 @@ impl App {
         if let Some(team) = query.team_id {
             filter.owners_in = Some(self.team_owners(team).await?);
         }
+        let _turn = self
+            .reports
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let cases = self
             .store
             .list_cases_with_history(&filter)
