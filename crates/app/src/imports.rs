@@ -86,7 +86,7 @@ fn file_error(reason: impl Into<String>) -> AppError {
 
 /// The text of a CSV file: UTF-8 (with or without a BOM), else GB18030
 /// (a superset of GBK).
-pub fn decode(bytes: &[u8]) -> String {
+fn decode(bytes: &[u8]) -> String {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),
@@ -206,6 +206,39 @@ impl Users {
     }
 }
 
+/// A record an import writes: how it is named in the audit log and where a
+/// changed one goes in the batch.
+trait Record: serde::Serialize + Sized {
+    const ENTITY: &'static str;
+    fn key(&self) -> String;
+    fn version(&self) -> i64;
+    fn changed(self, expected: i64, batch: &mut ImportBatch);
+}
+
+macro_rules! record {
+    ($($t:ty => $entity:literal, $changed:ident;)+) => {$(
+        impl Record for $t {
+            const ENTITY: &'static str = $entity;
+            fn key(&self) -> String {
+                self.id.to_string()
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+            fn changed(self, expected: i64, batch: &mut ImportBatch) {
+                batch.$changed.push((self, expected));
+            }
+        }
+    )+};
+}
+
+record! {
+    Customer => "customer", changed_customers;
+    Contact => "contact", changed_contacts;
+    Activity => "activity", changed_activities;
+    DevelopmentCase => "case", changed_cases;
+}
+
 /// One import in the making: the rows rejected so far and the batch.
 struct Plan<'a, C> {
     map: &'a ColumnMap<C>,
@@ -236,6 +269,59 @@ impl<C: TableColumn> Plan<'_, C> {
                 }
             }
             e => self.reject(line, "", e.to_string()),
+        }
+    }
+
+    /// Counts a new record and logs its creation; the caller adds it to
+    /// the batch.
+    fn created<T: Record>(&mut self, app: &App, actor: &Actor, record: &T) {
+        let audit = app.audit(
+            Some(actor),
+            AuditAction::Create,
+            T::ENTITY,
+            record.key(),
+            None,
+            Some(record),
+        );
+        self.batch.audit.push(audit);
+        self.report.created += 1;
+    }
+
+    /// A row matching `current`, whose draft was `before` and would be
+    /// `merged`: unchanged, or changed through `revise` and logged.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the row, the record and its two drafts"
+    )]
+    fn matched<T: Record, D: PartialEq>(
+        &mut self,
+        app: &App,
+        actor: &Actor,
+        line: usize,
+        current: &T,
+        before: D,
+        merged: D,
+        revise: impl FnOnce(D) -> Result<T, ValidationErrors>,
+    ) {
+        if merged == before {
+            self.report.unchanged += 1;
+            return;
+        }
+        match revise(merged) {
+            Ok(changed) => {
+                let audit = app.audit(
+                    Some(actor),
+                    AuditAction::Update,
+                    T::ENTITY,
+                    current.key(),
+                    Some(current),
+                    Some(&changed),
+                );
+                self.batch.audit.push(audit);
+                self.report.updated += 1;
+                changed.changed(current.version(), &mut self.batch);
+            }
+            Err(e) => self.reject_error(line, e.into()),
         }
     }
 
@@ -507,17 +593,8 @@ impl App {
                     let id = CustomerId::from_uuid(self.ids.new_id());
                     match Customer::create(row.draft, id, actor.id(), now) {
                         Ok(customer) => {
-                            let audit = self.audit(
-                                Some(actor),
-                                AuditAction::Create,
-                                "customer",
-                                id,
-                                None,
-                                Some(&customer),
-                            );
-                            plan.batch.audit.push(audit);
+                            plan.created(self, actor, &customer);
                             plan.batch.new_customers.push(customer);
-                            plan.report.created += 1;
                         }
                         Err(e) => plan.reject_error(line, e.into()),
                     }
@@ -536,28 +613,9 @@ impl App {
                 Some(current) => {
                     let before = current.to_draft();
                     let merged = merge(before.clone(), row.draft);
-                    if merged == before {
-                        plan.report.unchanged += 1;
-                        continue;
-                    }
-                    match current.revise(merged, now) {
-                        Ok(changed) => {
-                            let audit = self.audit(
-                                Some(actor),
-                                AuditAction::Update,
-                                "customer",
-                                current.id,
-                                Some(current),
-                                Some(&changed),
-                            );
-                            plan.batch.audit.push(audit);
-                            plan.batch
-                                .changed_customers
-                                .push((changed, current.version));
-                            plan.report.updated += 1;
-                        }
-                        Err(e) => plan.reject_error(line, e.into()),
-                    }
+                    plan.matched(self, actor, line, current, before, merged, |d| {
+                        current.revise(d, now)
+                    });
                 }
             }
         }
@@ -624,17 +682,8 @@ impl App {
                     let id = ContactId::from_uuid(self.ids.new_id());
                     match Contact::create(row.draft, id, customer.id, now) {
                         Ok(contact) => {
-                            let audit = self.audit(
-                                Some(actor),
-                                AuditAction::Create,
-                                "contact",
-                                id,
-                                None,
-                                Some(&contact),
-                            );
-                            plan.batch.audit.push(audit);
+                            plan.created(self, actor, &contact);
                             plan.batch.new_contacts.push(contact);
-                            plan.report.created += 1;
                         }
                         Err(e) => plan.reject_error(line, e.into()),
                     }
@@ -642,26 +691,9 @@ impl App {
                 Some(current) => {
                     let before = current.to_draft();
                     let merged = merge_contact(before.clone(), row.draft);
-                    if merged == before {
-                        plan.report.unchanged += 1;
-                        continue;
-                    }
-                    match current.revise(merged, now) {
-                        Ok(changed) => {
-                            let audit = self.audit(
-                                Some(actor),
-                                AuditAction::Update,
-                                "contact",
-                                current.id,
-                                Some(current),
-                                Some(&changed),
-                            );
-                            plan.batch.audit.push(audit);
-                            plan.batch.changed_contacts.push((changed, current.version));
-                            plan.report.updated += 1;
-                        }
-                        Err(e) => plan.reject_error(line, e.into()),
-                    }
+                    plan.matched(self, actor, line, current, before, merged, |d| {
+                        current.revise(d, now)
+                    });
                 }
             }
         }
@@ -775,43 +807,15 @@ impl App {
             }
             match existing.get(&key) {
                 None => {
-                    let audit = self.audit(
-                        Some(actor),
-                        AuditAction::Create,
-                        "activity",
-                        id,
-                        None,
-                        Some(&new),
-                    );
-                    plan.batch.audit.push(audit);
+                    plan.created(self, actor, &new);
                     plan.batch.new_activities.push(new);
-                    plan.report.created += 1;
                 }
                 Some(current) => {
                     let before = current.to_draft();
                     let merged = merge_activity(before.clone(), row.draft);
-                    if merged == before {
-                        plan.report.unchanged += 1;
-                        continue;
-                    }
-                    match current.revise(merged, now) {
-                        Ok(changed) => {
-                            let audit = self.audit(
-                                Some(actor),
-                                AuditAction::Update,
-                                "activity",
-                                current.id,
-                                Some(current),
-                                Some(&changed),
-                            );
-                            plan.batch.audit.push(audit);
-                            plan.batch
-                                .changed_activities
-                                .push((changed, current.version));
-                            plan.report.updated += 1;
-                        }
-                        Err(e) => plan.reject_error(line, e.into()),
-                    }
+                    plan.matched(self, actor, line, current, before, merged, |d| {
+                        current.revise(d, now)
+                    });
                 }
             }
         }
@@ -898,26 +902,9 @@ impl App {
             if let Some(current) = existing.get(&key) {
                 let before = current.to_draft();
                 let merged = merge_case(before.clone(), row.draft);
-                if merged == before {
-                    plan.report.unchanged += 1;
-                    continue;
-                }
-                match current.revise(merged, now) {
-                    Ok(changed) => {
-                        let audit = self.audit(
-                            Some(actor),
-                            AuditAction::Update,
-                            "case",
-                            current.id,
-                            Some(current),
-                            Some(&changed),
-                        );
-                        plan.batch.audit.push(audit);
-                        plan.batch.changed_cases.push((changed, current.version));
-                        plan.report.updated += 1;
-                    }
-                    Err(e) => plan.reject_error(line, e.into()),
-                }
+                plan.matched(self, actor, line, current, before, merged, |d| {
+                    current.revise(d, now)
+                });
                 continue;
             }
             let stage = match &row.stage {
@@ -952,17 +939,8 @@ impl App {
                 &calendar,
             ) {
                 Ok((case, events)) => {
-                    let audit = self.audit(
-                        Some(actor),
-                        AuditAction::Create,
-                        "case",
-                        id,
-                        None,
-                        Some(&case),
-                    );
-                    plan.batch.audit.push(audit);
+                    plan.created(self, actor, &case);
                     plan.batch.new_cases.push((case, events));
-                    plan.report.created += 1;
                 }
                 Err(e) => plan.reject_error(line, e.into()),
             }

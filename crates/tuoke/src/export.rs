@@ -12,12 +12,12 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
 use tuoke_app::export::{ExportFile, ExportFormat};
 use tuoke_app::ports::{
-    ActivityFilter, ActivitySort, CaseFilter, CustomerFilter, CustomerSort, Visibility,
+    ActivityFilter, ActivitySort, CaseFilter, CustomerFilter, CustomerSort, PageRequest, Visibility,
 };
 use tuoke_app::{Actor, App, DuplicateQuery};
 use tuoke_core::import::Lang;
 use tuoke_core::process::CaseStatus;
-use tuoke_core::{ActivityMethod, CustomerId, CustomerStatus, UserId, Username};
+use tuoke_core::{ActivityMethod, CustomerId, CustomerStatus, User, UserId, Username};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -159,7 +159,7 @@ async fn find_user(app: &App, actor: &Actor, username: Option<&str>) -> Result<O
         return Ok(None);
     };
     let name = Username::parse(username).map_err(|e| anyhow!("`{username}`: {e}"))?;
-    crate::import::all_users(app, actor)
+    all_users(app, actor)
         .await?
         .into_iter()
         .find(|u| u.username == name)
@@ -240,4 +240,21 @@ async fn find_customer(app: &App, actor: &Actor, key: &str) -> Result<CustomerId
 
 fn write(out: &Path, file: &ExportFile) -> Result<()> {
     std::fs::write(out, &file.bytes).with_context(|| format!("writing {}", out.display()))
+}
+
+/// Every user, page by page.
+async fn all_users(app: &App, actor: &Actor) -> Result<Vec<User>> {
+    let mut users = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let p = app
+            .list_users(actor, &page)
+            .await
+            .map_err(|e| anyhow!("listing the users: {e}"))?;
+        users.extend(p.items);
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => return Ok(users),
+        }
+    }
 }

@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use tuoke_app::App;
 use tuoke_app::imports::{ImportKind, ImportOptions, ImportReport, Progress, Table, rejects_csv};
-use tuoke_app::ports::PageRequest;
-use tuoke_app::{Actor, App};
-use tuoke_core::User;
 
 /// A mapping file: `[columns]` with `"header in the file" = "field"` lines
 /// (an empty field ignores the column).
@@ -32,22 +30,6 @@ pub struct CliOptions {
 pub struct Outcome {
     pub report: ImportReport,
     pub rejects_file: Option<PathBuf>,
-}
-
-pub async fn all_users(app: &App, actor: &Actor) -> Result<Vec<User>> {
-    let mut users = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let p = app
-            .list_users(actor, &page)
-            .await
-            .map_err(|e| anyhow::anyhow!("listing the users: {e}"))?;
-        users.extend(p.items);
-        match p.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => return Ok(users),
-        }
-    }
 }
 
 /// A progress bar per phase, with rows/s and the time left.
