@@ -8,12 +8,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Cursor;
 
-use tuoke_core::import::activity::{ActivityColumn, ActivityRow, merge_activity, row_to_activity};
-use tuoke_core::import::case::{CaseColumn, CaseRow, merge_case, row_to_case};
-use tuoke_core::import::contact::{ContactColumn, ContactRow, merge_contact, row_to_contact};
+use tuoke_core::import::activity::{ActivityColumn, merge_activity, row_to_activity};
+use tuoke_core::import::case::{CaseColumn, merge_case, row_to_case};
+use tuoke_core::import::contact::{ContactColumn, merge_contact, row_to_contact};
 use tuoke_core::import::{
-    Column, ColumnMap, ImportError, RowDraft, TableColumn, duplicates_in_file, header_key,
-    map_headers, merge, row_to_draft,
+    Column, ColumnMap, FieldProblem, ImportError, RowDraft, TableColumn, duplicates_in_file,
+    header_key, map_headers, merge, row_to_draft,
 };
 use tuoke_core::process::{CaseStatus, DevelopmentCase, ProcessTemplate};
 use tuoke_core::text::normalize_name;
@@ -270,6 +270,27 @@ impl<C: TableColumn> Plan<'_, C> {
             }
             e => self.reject(line, "", e.to_string()),
         }
+    }
+
+    /// The rows that read as records of this kind, with their lines; the
+    /// problems of the others are the rows' rejections.
+    fn read<R>(
+        &mut self,
+        table: &Table,
+        row: impl Fn(&[String], &ColumnMap<C>) -> Result<R, Vec<FieldProblem>>,
+    ) -> Vec<(usize, R)> {
+        let mut rows = Vec::with_capacity(table.rows.len());
+        for (line, cells) in &table.rows {
+            match row(cells, self.map) {
+                Ok(r) => rows.push((*line, r)),
+                Err(problems) => {
+                    for p in problems {
+                        self.reject(*line, &p.column, p.reason);
+                    }
+                }
+            }
+        }
+        rows
     }
 
     /// Counts a new record and logs its creation; the caller adds it to
@@ -636,17 +657,7 @@ impl App {
         };
         let visible = policy::visibility(&*self.store, actor).await?;
         progress.phase("checking", table.rows.len());
-        let mut rows: Vec<(usize, ContactRow)> = Vec::with_capacity(table.rows.len());
-        for (line, cells) in &table.rows {
-            match row_to_contact(cells, plan.map) {
-                Ok(row) => rows.push((*line, row)),
-                Err(problems) => {
-                    for p in problems {
-                        plan.reject(*line, &p.column, p.reason);
-                    }
-                }
-            }
-        }
+        let rows = plan.read(table, row_to_contact);
         let customers = self
             .named_customers(rows.iter().map(|(_, r)| r.customer.as_str()), &visible)
             .await?;
@@ -715,17 +726,7 @@ impl App {
         let users = self.import_users().await?;
         let visible = policy::visibility(&*self.store, actor).await?;
         progress.phase("checking", table.rows.len());
-        let mut rows: Vec<(usize, ActivityRow)> = Vec::with_capacity(table.rows.len());
-        for (line, cells) in &table.rows {
-            match row_to_activity(cells, plan.map) {
-                Ok(row) => rows.push((*line, row)),
-                Err(problems) => {
-                    for p in problems {
-                        plan.reject(*line, &p.column, p.reason);
-                    }
-                }
-            }
-        }
+        let rows = plan.read(table, row_to_activity);
         let customers = self
             .named_customers(rows.iter().map(|(_, r)| r.customer.as_str()), &visible)
             .await?;
@@ -837,17 +838,7 @@ impl App {
         let users = self.import_users().await?;
         let visible = policy::visibility(&*self.store, actor).await?;
         progress.phase("checking", table.rows.len());
-        let mut rows: Vec<(usize, CaseRow)> = Vec::with_capacity(table.rows.len());
-        for (line, cells) in &table.rows {
-            match row_to_case(cells, plan.map) {
-                Ok(row) => rows.push((*line, row)),
-                Err(problems) => {
-                    for p in problems {
-                        plan.reject(*line, &p.column, p.reason);
-                    }
-                }
-            }
-        }
+        let rows = plan.read(table, row_to_case);
         // Templates by key and by name, Chinese or English.
         let mut templates: HashMap<String, TemplateVersion<ProcessTemplate>> = HashMap::new();
         for version in self.list_templates::<ProcessTemplate>(actor).await? {
