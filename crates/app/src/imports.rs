@@ -8,8 +8,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Cursor;
 
-use tuoke_core::import::activity::{ActivityColumn, merge_activity, row_to_activity};
-use tuoke_core::import::case::{CaseColumn, merge_case, row_to_case};
+use tuoke_core::import::activity::{
+    ActivityColumn, RecordKey, merge_activity, record_key, row_to_activity,
+};
+use tuoke_core::import::case::{CaseColumn, merge_case, row_to_case, stage_named};
 use tuoke_core::import::contact::{ContactColumn, merge_contact, row_to_contact};
 use tuoke_core::import::{
     Column, ColumnMap, FieldProblem, ImportError, RowDraft, TableColumn, duplicates_in_file,
@@ -742,24 +744,15 @@ impl App {
                 .entry((c.customer_id, normalize_name(&c.name)))
                 .or_insert(c.id);
         }
-        type Key = (CustomerId, i64, tuoke_core::ActivityMethod, UserId);
-        let key_of = |a: &Activity| -> Key {
-            (
-                a.customer_id,
-                a.occurred_at.timestamp_micros(),
-                a.method,
-                a.owner_id,
-            )
-        };
-        let existing: HashMap<Key, Activity> = self
+        let existing: HashMap<RecordKey, Activity> = self
             .store
             .list_activities_of(&ids)
             .await
             .map_err(AppError::store("activity"))?
             .into_iter()
-            .map(|a| (key_of(&a), a))
+            .map(|a| (record_key(&a), a))
             .collect();
-        let mut seen: HashMap<Key, usize> = HashMap::new();
+        let mut seen: HashMap<RecordKey, usize> = HashMap::new();
         let now = self.now();
         'rows: for (line, mut row) in rows {
             progress.advance(1);
@@ -801,7 +794,7 @@ impl App {
                     continue;
                 }
             };
-            let key = key_of(&new);
+            let key = record_key(&new);
             if let Some(first) = seen.insert(key, line) {
                 plan.reject(line, "", format!("the same record as line {first}"));
                 continue;
@@ -900,11 +893,7 @@ impl App {
             }
             let stage = match &row.stage {
                 None => template.first_stage().key().to_owned(),
-                Some(cell) => match template.stages.iter().find(|s| {
-                    [s.key(), s.name.zh.as_str(), s.name.en.as_str()]
-                        .iter()
-                        .any(|n| header_key(n) == header_key(cell))
-                }) {
+                Some(cell) => match stage_named(template, cell) {
                     Some(s) => s.key().to_owned(),
                     None => {
                         let column = plan.header(CaseColumn::Stage);

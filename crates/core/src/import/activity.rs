@@ -207,6 +207,19 @@ pub fn export_activity(
         .collect()
 }
 
+/// What makes two rows the same follow-up record: the customer, the moment,
+/// the method and the rep (an import matches existing records by it).
+pub type RecordKey = (CustomerId, i64, ActivityMethod, UserId);
+
+pub fn record_key(a: &Activity) -> RecordKey {
+    (
+        a.customer_id,
+        a.occurred_at.timestamp_micros(),
+        a.method,
+        a.owner_id,
+    )
+}
+
 /// The draft a re-imported row makes of an existing record (the same
 /// customer, moment, method and rep): every non-empty cell wins, empty
 /// cells keep what is there; the people visited are replaced when given.

@@ -3,7 +3,8 @@
 //! app resolves.
 
 use super::{ColumnMap, FieldProblem, Lang, TableColumn, date, label, money};
-use crate::process::{CaseDraft, DevelopmentCase};
+use crate::process::template::Stage;
+use crate::process::{CaseDraft, DevelopmentCase, ProcessTemplate};
 
 table_columns! {
     /// A column of a cases table.
@@ -102,6 +103,17 @@ pub fn row_to_case(
     } else {
         Err(problems)
     }
+}
+
+/// The stage of `template` a cell names: by key, or by its Chinese or
+/// English name (compared as headers are).
+pub fn stage_named<'t>(template: &'t ProcessTemplate, cell: &str) -> Option<&'t Stage> {
+    let key = super::header_key(cell);
+    template.stages.iter().find(|s| {
+        [s.key(), s.name.zh.as_str(), s.name.en.as_str()]
+            .iter()
+            .any(|n| super::header_key(n) == key)
+    })
 }
 
 /// The draft a re-imported row makes of the customer's open case of the
