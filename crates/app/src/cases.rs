@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tuoke_core::process::funnel::{FunnelCase, FunnelReport, funnel};
+use tuoke_core::process::funnel::{FunnelEntry, FunnelReport, FunnelTotals, funnel, split_period};
 use tuoke_core::process::{
     CaseDraft, CaseEvent, CaseEventKind, CaseStatus, DevelopmentCase, GateApproval, GateContext,
     GateReport, Leave, ProcessTemplate, Stamp,
@@ -17,7 +17,9 @@ use tuoke_core::{
 
 use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::ports::{ApprovalFilter, CaseFilter, CaseWrite, Page, PageRequest, Visibility};
+use crate::ports::{
+    ApprovalFilter, CaseFilter, CaseWrite, FunnelFilter, Page, PageRequest, Visibility,
+};
 use crate::{Actor, App};
 
 const ENTITY: &str = "case";
@@ -613,7 +615,9 @@ impl App {
         Ok((stored, Some(detail)))
     }
 
-    /// The funnel of one template over the cases the actor may see.
+    /// The funnel of one template over the cases the actor may see: the
+    /// stored totals of the whole days in the period, and the cases opened
+    /// in the parts of days it starts or ends within.
     pub async fn funnel_report(
         &self,
         actor: &Actor,
@@ -623,33 +627,43 @@ impl App {
             .process_template(&query.template_key, None)
             .await?
             .template;
-        let mut filter = CaseFilter::visible(policy::visibility(&*self.store, actor).await?);
-        filter.template_key = Some(query.template_key.clone());
-        filter.owner_id = query.owner_id;
-        filter.created_from = query.created_from;
-        filter.created_to = query.created_to;
-        if let Some(team) = query.team_id {
-            filter.owners_in = Some(self.team_owners(team).await?);
+        let visible = policy::visibility(&*self.store, actor).await?;
+        let owners_in = match query.team_id {
+            Some(team) => Some(self.team_owners(team).await?),
+            None => None,
+        };
+        let period = split_period(query.created_from, query.created_to);
+        let mut totals = FunnelTotals::default();
+        if let Some(days) = period.days {
+            let filter = FunnelFilter {
+                template_key: query.template_key.clone(),
+                visible: visible.clone(),
+                owner_id: query.owner_id,
+                owners_in: owners_in.clone(),
+                days,
+            };
+            totals = self
+                .store
+                .funnel_totals(&filter)
+                .await
+                .map_err(AppError::store(ENTITY))?;
         }
-        let _turn = self
-            .reports
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let cases = self
-            .store
-            .list_cases_with_history(&filter)
-            .await
-            .map_err(AppError::store(ENTITY))?;
-        let input: Vec<FunnelCase> = cases
-            .into_iter()
-            .map(|(case, history)| FunnelCase {
-                stage: case.stage,
-                status: case.status,
-                amount: case.expected_amount,
-                history,
-            })
-            .collect();
-        Ok(funnel(&template, &input))
+        for (from, to) in period.edges {
+            let mut filter = CaseFilter::visible(visible.clone());
+            filter.template_key = Some(query.template_key.clone());
+            filter.owner_id = query.owner_id;
+            filter.owners_in = owners_in.clone();
+            filter.created_from = Some(from);
+            filter.created_to = Some(to);
+            let cases = self
+                .store
+                .list_cases_with_history(&filter)
+                .await
+                .map_err(AppError::store(ENTITY))?;
+            for (case, history) in &cases {
+                totals.add(&FunnelEntry::of(case, history), 1);
+            }
+        }
+        Ok(funnel(&template, &totals))
     }
 }

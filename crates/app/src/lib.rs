@@ -48,9 +48,6 @@ pub struct App {
     ids: Arc<dyn IdSource>,
     login_limiter: Arc<auth::LoginLimiter>,
     templates: Arc<templates::TemplateCache>,
-    /// Reports that read every case of a process run one at a time: each
-    /// holds the cases and their histories in memory while it counts.
-    reports: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -61,7 +58,6 @@ impl App {
             ids,
             login_limiter: Arc::new(auth::LoginLimiter::new()),
             templates: Arc::default(),
-            reports: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use tuoke_core::calendar::CalendarDay;
 use tuoke_core::credit::{CreditChange, CreditChangeStatus, CreditProfile};
 use tuoke_core::finance::FinancialPeriod;
+use tuoke_core::process::funnel::FunnelTotals;
 use tuoke_core::process::{CaseEvent, CaseStatus, DevelopmentCase};
 use tuoke_core::{
     AbcClass, Activity, ActivityId, ActivityMethod, Approval, ApprovalId, ApprovalStatus,
@@ -268,6 +269,19 @@ pub struct ApprovalFilter {
     pub requested_by: Option<UserId>,
     pub status: Option<ApprovalStatus>,
     pub case_id: Option<CaseId>,
+}
+
+/// Which stored funnel totals a report adds up: a template's, of the
+/// visible owners (and of one owner or a team's), over whole days (China
+/// time) from the first (inclusive) to the second (exclusive); `None` is
+/// unbounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelFilter {
+    pub template_key: String,
+    pub visible: Visibility,
+    pub owner_id: Option<UserId>,
+    pub owners_in: Option<Vec<UserId>>,
+    pub days: (Option<NaiveDate>, Option<NaiveDate>),
 }
 
 /// A change to a case written together with something else (an approval
@@ -583,6 +597,9 @@ pub trait Store: Send + Sync + 'static {
         &self,
         filter: &CaseFilter,
     ) -> Result<Vec<(DevelopmentCase, Vec<CaseEvent>)>, StoreError>;
+    /// The funnel totals of the cases a filter selects, which every write of
+    /// a case (and the deletion of a customer with cases) keeps up to date.
+    async fn funnel_totals(&self, filter: &FunnelFilter) -> Result<FunnelTotals, StoreError>;
 
     // Approvals.
     /// Inserts a request and appends its line to the case history.

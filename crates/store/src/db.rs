@@ -98,7 +98,8 @@ impl Db {
             Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
         }
-        .map_err(backend)
+        .map_err(backend)?;
+        self.rebuild_funnel_if_stale().await
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -170,6 +171,10 @@ impl Tx {
         sql: Sql,
     ) -> Result<Option<R>, sqlx::Error> {
         on_tx!(self, t => sql.query().try_map(|r| R::from_row(&r)).fetch_optional(&mut **t).await)
+    }
+
+    pub(crate) async fn fetch_all<R: Row>(&mut self, sql: Sql) -> Result<Vec<R>, sqlx::Error> {
+        on_tx!(self, t => sql.query().try_map(|r| R::from_row(&r)).fetch_all(&mut **t).await)
     }
 }
 

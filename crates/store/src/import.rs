@@ -2,8 +2,11 @@
 //! that writes it. Rows go in as multi-row `INSERT`s, as many per statement
 //! as the backends' limit on bound values allows.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use tuoke_app::ports::{ImportBatch, StoreError};
+use tuoke_core::process::funnel::{FunnelDelta, FunnelEntry};
 use tuoke_core::process::{CaseEvent, DevelopmentCase};
 use tuoke_core::text::search_grams;
 use tuoke_core::{Activity, AuditEntry, Contact, Customer, CustomerId};
@@ -20,7 +23,7 @@ use crate::sql::{Sql, Value};
 /// PostgreSQL 65,535). The statement of a full chunk is prepared once and
 /// cached; its placeholders are anonymous on SQLite (see [`Sql`]), which
 /// keeps preparing and binding linear.
-const MAX_BINDS: usize = 10_000;
+pub(crate) const MAX_BINDS: usize = 10_000;
 
 /// Keys looked up per statement.
 const LOOKUP_CHUNK: usize = 500;
@@ -386,6 +389,26 @@ impl Db {
             "case_events.case_id",
         )
         .await?;
+        let mut funnel = FunnelDelta::default();
+        for (case, history) in &batch.new_cases {
+            funnel.add(&FunnelEntry::of(case, history));
+        }
+        let changed: Vec<String> = batch
+            .changed_cases
+            .iter()
+            .map(|(case, _)| case.id.to_string())
+            .collect();
+        let mut histories: HashMap<_, _> = tx
+            .remove_stored_entries(&mut funnel, "id", &changed)
+            .await?
+            .into_iter()
+            .map(|(case, history)| (case.id, history))
+            .collect();
+        for (case, _) in &batch.changed_cases {
+            let history = histories.remove(&case.id).unwrap_or_default();
+            funnel.add(&FunnelEntry::of(case, &history));
+        }
+        tx.write_funnel(&funnel).await?;
         for (case, expected) in &batch.changed_cases {
             let (id, fields, _) = case_record(case);
             tx.update::<CaseRow>(

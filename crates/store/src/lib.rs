@@ -11,6 +11,7 @@
 
 mod cursor;
 mod db;
+mod funnel;
 mod import;
 mod records;
 mod sql;

@@ -6,12 +6,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use tuoke_app::ports::{
     ActivityFilter, ActivitySort, ApprovalFilter, AuditFilter, CaseFilter, CaseSort, CaseWrite,
-    CreditChangeFilter, CustomerFilter, CustomerSort, FilledForm, FormFilter, ImportBatch,
-    Notification, Page, PageRequest, Store, StoreError, StoredResponse, StoredTemplate, Visibility,
+    CreditChangeFilter, CustomerFilter, CustomerSort, FilledForm, FormFilter, FunnelFilter,
+    ImportBatch, Notification, Page, PageRequest, Store, StoreError, StoredResponse,
+    StoredTemplate, Visibility,
 };
 use tuoke_core::calendar::CalendarDay;
 use tuoke_core::credit::{CreditChange, CreditChangeStatus, CreditProfile};
 use tuoke_core::finance::FinancialPeriod;
+use tuoke_core::process::funnel::{FunnelDelta, FunnelEntry, FunnelTotals};
 use tuoke_core::process::{CaseEvent, CaseStatus, DevelopmentCase};
 use tuoke_core::text::{QueryGrams, prefix_range, query_grams, search_grams};
 use tuoke_core::{
@@ -287,6 +289,10 @@ impl Tx {
     /// history lines; returns the case as stored.
     async fn write_case(&mut self, write: CaseWrite<'_>) -> Result<DevelopmentCase, StoreError> {
         let case = write.case;
+        let mut funnel = FunnelDelta::default();
+        let before = self
+            .remove_stored_entries(&mut funnel, "id", &[case.id.to_string()])
+            .await?;
         let row: CaseRow = self
             .update(
                 "cases",
@@ -300,6 +306,14 @@ impl Tx {
             .await?;
         self.set_checks(case, true).await?;
         self.insert_events(write.events).await?;
+        let mut history = before
+            .into_iter()
+            .next()
+            .map(|(_, h)| h)
+            .unwrap_or_default();
+        history.extend_from_slice(write.events);
+        funnel.add(&FunnelEntry::of(case, &history));
+        self.write_funnel(&funnel).await?;
         Ok(DevelopmentCase {
             checked: case.checked.clone(),
             ..DevelopmentCase::try_from(row)?
@@ -823,7 +837,7 @@ fn convert<R, T: TryFrom<R, Error = StoreError>>(
 }
 
 /// `AND owner IN (...)` for a visibility; an empty list matches nothing.
-fn push_visibility(sql: &mut Sql, column: &str, visible: &Visibility) {
+pub(crate) fn push_visibility(sql: &mut Sql, column: &str, visible: &Visibility) {
     match visible {
         Visibility::All => {}
         Visibility::Owners(ids) if ids.is_empty() => {
@@ -1325,15 +1339,22 @@ impl Store for Db {
         expected_version: i64,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        // Contacts and activities go with it by ON DELETE CASCADE.
-        self.delete_record(
+        // Contacts, activities and cases go with it by ON DELETE CASCADE;
+        // its cases leave the funnel totals.
+        let mut tx = self.begin().await?;
+        let mut funnel = FunnelDelta::default();
+        tx.remove_stored_entries(&mut funnel, "customer_id", &[id.to_string()])
+            .await?;
+        tx.delete(
             "customers",
             id.to_string(),
             expected_version,
             "customers.in_use",
-            audit,
         )
-        .await
+        .await?;
+        tx.write_funnel(&funnel).await?;
+        tx.audit(audit).await?;
+        tx.commit().await
     }
 
     async fn insert_contact(
@@ -1602,6 +1623,9 @@ impl Store for Db {
         }
         tx.set_checks(case, false).await?;
         tx.insert_events(std::slice::from_ref(event)).await?;
+        let mut funnel = FunnelDelta::default();
+        funnel.add(&FunnelEntry::of(case, std::slice::from_ref(event)));
+        tx.write_funnel(&funnel).await?;
         tx.audit(audit).await?;
         tx.commit().await
     }
@@ -1716,6 +1740,10 @@ impl Store for Db {
                 (case, history)
             })
             .collect())
+    }
+
+    async fn funnel_totals(&self, filter: &FunnelFilter) -> Result<FunnelTotals, StoreError> {
+        self.sum_funnel_totals(filter).await
     }
 
     async fn insert_approval(

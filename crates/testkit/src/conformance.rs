@@ -12,12 +12,13 @@ use serde::Serialize;
 use serde_json::json;
 use tuoke_app::ports::{
     ActivityFilter, ActivitySort, ApprovalFilter, AuditFilter, CaseFilter, CaseSort, CaseWrite,
-    CreditChangeFilter, CustomerFilter, CustomerSort, FilledForm, FormFilter, Notification, Page,
-    PageRequest, Store, StoreError, StoredResponse, Visibility,
+    CreditChangeFilter, CustomerFilter, CustomerSort, FilledForm, FormFilter, FunnelFilter,
+    ImportBatch, Notification, Page, PageRequest, Store, StoreError, StoredResponse, Visibility,
 };
 use tuoke_core::calendar::{CalendarDay, DayKind, WorkCalendar};
 use tuoke_core::credit::{CreditChange, CreditChangeStatus, CreditGrade, CreditProfile};
 use tuoke_core::finance::FinancialPeriod;
+use tuoke_core::process::funnel::{FunnelEntry, FunnelTotals, day_start, report_day};
 use tuoke_core::process::{CaseEvent, CaseEventKind, CaseStatus, DevelopmentCase};
 use tuoke_core::{
     AbcClass, Activity, ActivityDraft, ActivityId, ActivityMethod, Approval, ApprovalId,
@@ -4481,4 +4482,189 @@ pub async fn contacts_with_a_birthday_are_listed_within_the_visibility(db: &dyn 
             .len(),
         1
     );
+}
+
+/// The funnel totals the store keeps for `filter` are those of replaying
+/// every case it selects with its history; returns them.
+async fn funnel_totals_match_the_cases(db: &dyn Store, filter: &FunnelFilter) -> FunnelTotals {
+    let stored = db.funnel_totals(filter).await.unwrap();
+    let selected = CaseFilter {
+        template_key: Some(filter.template_key.clone()),
+        owner_id: filter.owner_id,
+        owners_in: filter.owners_in.clone(),
+        created_from: filter.days.0.map(day_start),
+        created_to: filter.days.1.map(day_start),
+        ..cases(filter.visible.clone())
+    };
+    let mut replayed = FunnelTotals::default();
+    for (case, history) in db.list_cases_with_history(&selected).await.unwrap() {
+        replayed.add(&FunnelEntry::of(&case, &history), 1);
+    }
+    assert_eq!(stored, replayed, "{filter:?}");
+    stored
+}
+
+/// How many cases the totals count.
+fn counted(totals: &FunnelTotals) -> i64 {
+    totals.groups().map(|(_, sum)| sum.cases).sum()
+}
+
+pub async fn the_funnel_totals_follow_every_case_write(db: &dyn Store) {
+    let mut w = World::new(db);
+    let rep = w.user("rep").await;
+    let other = w.user("other").await;
+    let boss = w.user("boss").await;
+    let haixin = w.named("海信", rep.id).await;
+    let haier = w.named("海尔", other.id).await;
+    let today = report_day(w.fx.now());
+    let three_days_ago = w.fx.now() - Duration::days(3);
+    let filters = |template: &str| {
+        let all = FunnelFilter {
+            template_key: template.into(),
+            visible: Visibility::All,
+            owner_id: None,
+            owners_in: None,
+            days: (None, None),
+        };
+        [
+            all.clone(),
+            FunnelFilter {
+                visible: Visibility::Owners(vec![rep.id]),
+                ..all.clone()
+            },
+            FunnelFilter {
+                owner_id: Some(other.id),
+                ..all.clone()
+            },
+            FunnelFilter {
+                owners_in: Some(vec![other.id, boss.id]),
+                ..all.clone()
+            },
+            FunnelFilter {
+                days: (Some(today), None),
+                ..all.clone()
+            },
+            FunnelFilter {
+                days: (None, Some(today)),
+                ..all
+            },
+        ]
+    };
+    let check = async |expected: i64| {
+        for filter in filters("big").iter().chain(&filters("small")) {
+            funnel_totals_match_the_cases(db, filter).await;
+        }
+        let all = funnel_totals_match_the_cases(db, &filters("big")[0]).await;
+        assert_eq!(counted(&all), expected);
+    };
+
+    let a = w
+        .case(haixin.id, rep.id, "big", "s1", |c| {
+            c.expected_amount = money(10_000_000);
+        })
+        .await;
+    let b = w
+        .case(haier.id, other.id, "big", "s1", |c| {
+            c.expected_amount = money(500_000);
+            c.created_at = three_days_ago;
+        })
+        .await;
+    let c = w.case(haixin.id, rep.id, "big", "s2", |_| {}).await;
+    w.case(haier.id, other.id, "small", "s1", |_| {}).await;
+    check(3).await;
+
+    // A moves on after two days, for a larger amount.
+    let mut moved = a.clone();
+    moved.stage = "s2".into();
+    moved.expected_amount = money(12_000_000);
+    let mut advanced =
+        w.fx.case_event(&a, CaseEventKind::Advanced, Some("s1"), Some("s2"));
+    advanced.at = a.created_at + Duration::days(2);
+    let a = db
+        .update_case(
+            CaseWrite {
+                case: &moved,
+                expected_version: 1,
+                events: std::slice::from_ref(&advanced),
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    check(3).await;
+
+    // B is won and handed to the rep, then reopened.
+    let mut won = b.clone();
+    won.status = CaseStatus::Won;
+    won.owner_id = rep.id;
+    let event = w.fx.case_event(&b, CaseEventKind::Won, Some("s1"), None);
+    let b = db
+        .update_case(
+            CaseWrite {
+                case: &won,
+                expected_version: 1,
+                events: &[event],
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    check(3).await;
+    let mut reopened = b.clone();
+    reopened.status = CaseStatus::Open;
+    let event =
+        w.fx.case_event(&b, CaseEventKind::Reopened, None, Some("s1"));
+    db.update_case(
+        CaseWrite {
+            case: &reopened,
+            expected_version: 2,
+            events: &[event],
+        },
+        &[],
+    )
+    .await
+    .unwrap();
+    check(3).await;
+
+    // An approval moves C on; a stale write changes nothing.
+    let approval = w.approval(&c, rep.id, boss.id).await;
+    check(3).await;
+    let now = w.fx.tick();
+    let approved = approval.decide(true, None, now).unwrap();
+    let mut next = c.clone();
+    next.stage = "s3".into();
+    let events = [
+        w.fx.case_event(&c, CaseEventKind::Approved, Some("s2"), None),
+        w.fx.case_event(&c, CaseEventKind::Advanced, Some("s2"), Some("s3")),
+    ];
+    let write = CaseWrite {
+        case: &next,
+        expected_version: 1,
+        events: &events,
+    };
+    db.update_approval(&approved, 1, write, &[]).await.unwrap();
+    let stale = CaseWrite {
+        case: &next,
+        expected_version: 1,
+        events: &events[1..],
+    };
+    assert!(db.update_case(stale, &[]).await.is_err());
+    check(3).await;
+
+    // An import adds a case with its history and changes A's owner.
+    let (d, created) = w.fx.case(haier.id, other.id, "big", "s1");
+    let mut handed = a.clone();
+    handed.owner_id = other.id;
+    let batch = ImportBatch {
+        new_cases: vec![(d, vec![created])],
+        changed_cases: vec![(handed, a.version)],
+        ..ImportBatch::default()
+    };
+    db.apply_import(&batch).await.unwrap();
+    check(4).await;
+
+    // Deleting 海信 takes C away with it (A went on with 海信 too).
+    let audit = w.deleted("customer", haixin.id, &haixin);
+    db.delete_customer(haixin.id, 1, &audit).await.unwrap();
+    check(2).await;
 }

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Connection, PgConnection, SqliteConnection};
-use tuoke_app::ports::Store;
+use tuoke_app::ports::{FunnelFilter, Store, Visibility};
 use tuoke_core::AuditAction;
 use tuoke_testkit::conformance_tests;
 use tuoke_testkit::db::{Fixtures, TestDb};
@@ -57,6 +57,7 @@ conformance_tests!(
     cases_are_filtered_by_each_field,
     both_case_sorts_walk_all_pages_without_gaps_or_duplicates,
     a_case_history_is_oldest_first_and_the_report_matches_it,
+    the_funnel_totals_follow_every_case_write,
     an_approval_request_round_trips_and_is_found_for_its_stage,
     approvals_are_filtered_and_listed_newest_first_across_pages,
     an_approval_decision_writes_its_case_and_history_in_one_transaction,
@@ -291,4 +292,46 @@ async fn the_migration_fills_in_the_grams_the_store_writes_on_postgres() {
         filled.into_iter().collect::<Grams>(),
         expected_grams(&customers)
     );
+}
+
+/// Empties the funnel totals behind the store's back, as a database
+/// migrated from before them has them.
+async fn wipe_funnel_totals(url: &str) {
+    const WIPE: &str = "DELETE FROM funnel_groups; DELETE FROM funnel_stays";
+    if url.starts_with("sqlite") {
+        let mut conn = SqliteConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(WIPE).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(WIPE).execute(&mut conn).await.unwrap();
+    }
+}
+
+async fn migrating_fills_in_the_funnel_totals(test: TestDb) {
+    tuoke_testkit::conformance::the_funnel_totals_follow_every_case_write(&test.db).await;
+    let filter = FunnelFilter {
+        template_key: "big".into(),
+        visible: Visibility::All,
+        owner_id: None,
+        owners_in: None,
+        days: (None, None),
+    };
+    let kept = test.db.funnel_totals(&filter).await.unwrap();
+    assert!(!kept.is_empty());
+    wipe_funnel_totals(&test.url).await;
+    assert!(test.db.funnel_totals(&filter).await.unwrap().is_empty());
+    test.db.migrate().await.unwrap();
+    assert_eq!(test.db.funnel_totals(&filter).await.unwrap(), kept);
+}
+
+#[tokio::test]
+async fn migrating_fills_in_the_funnel_totals_on_sqlite() {
+    migrating_fills_in_the_funnel_totals(TestDb::fresh_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn migrating_fills_in_the_funnel_totals_on_postgres() {
+    if let Some(test) = TestDb::fresh_postgres().await {
+        migrating_fills_in_the_funnel_totals(test).await;
+    }
 }
