@@ -19,9 +19,18 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The database: a pool on SQLite or PostgreSQL, chosen by the URL.
+///
+/// Writes (transactions and single statements) go through `writer`. On a
+/// SQLite file that is a pool of one connection: SQLite lets one
+/// connection write at a time, and writers that race for the lock wait in
+/// its busy handler, which sleeps 1, 2, 5… up to 100 ms between tries;
+/// queueing for the one writer connection instead wakes the next write as
+/// soon as the last commits. Reads use `pool`, which on PostgreSQL (and an
+/// in-memory SQLite database, which lives in one connection) is the same.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: Pool,
+    writer: Pool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,8 +42,8 @@ enum Pool {
 /// Runs `$body` with `$p` bound to the pool of either backend, so the body is
 /// written once and compiled for each.
 macro_rules! on_pool {
-    ($self:expr, $p:ident => $body:expr) => {
-        match &$self.pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
             Pool::Sqlite($p) => $body,
             Pool::Postgres($p) => $body,
         }
@@ -61,7 +70,7 @@ impl Db {
     /// `postgres://...`. Any other URL is refused before touching the disk.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
-        let pool = match scheme {
+        let (pool, writer) = match scheme {
             "sqlite" => {
                 let options = SqliteConnectOptions::from_str(url)
                     .map_err(backend)?
@@ -70,18 +79,32 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
                     .synchronous(SqliteSynchronous::Normal);
-                let mut pool = SqlitePoolOptions::new();
                 if url.contains(":memory:") || url.contains("mode=memory") {
                     // An in-memory database lives as long as one connection does.
-                    pool = pool
+                    let pool = SqlitePoolOptions::new()
                         .min_connections(1)
                         .idle_timeout(None)
-                        .max_lifetime(None);
+                        .max_lifetime(None)
+                        .connect_with(options)
+                        .await
+                        .map_err(backend)?;
+                    (Pool::Sqlite(pool.clone()), Pool::Sqlite(pool))
+                } else {
+                    let writer = SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(options.clone())
+                        .await
+                        .map_err(backend)?;
+                    let readers = SqlitePoolOptions::new()
+                        .connect_with(options)
+                        .await
+                        .map_err(backend)?;
+                    (Pool::Sqlite(readers), Pool::Sqlite(writer))
                 }
-                Pool::Sqlite(pool.connect_with(options).await.map_err(backend)?)
             }
             "postgres" | "postgresql" => {
-                Pool::Postgres(PgPoolOptions::new().connect(url).await.map_err(backend)?)
+                let pool = PgPoolOptions::new().connect(url).await.map_err(backend)?;
+                (Pool::Postgres(pool.clone()), Pool::Postgres(pool))
             }
             _ => {
                 return Err(StoreError::Backend(
@@ -89,12 +112,12 @@ impl Db {
                 ));
             }
         };
-        Ok(Db { pool })
+        Ok(Db { pool, writer })
     }
 
     /// Applies the embedded migrations of the backend in use.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match &self.pool {
+        match &self.writer {
             Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
         }
@@ -112,24 +135,25 @@ impl Db {
 
     /// Waits for the connections to close.
     pub async fn close(&self) {
-        on_pool!(self, p => p.close().await)
+        on_pool!(&self.pool, p => p.close().await);
+        on_pool!(&self.writer, p => p.close().await);
     }
 
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
-        on_pool!(self, p => p.begin().await.map(Into::into)).map_err(backend)
+        on_pool!(&self.writer, p => p.begin().await.map(Into::into)).map_err(backend)
     }
 
     pub(crate) async fn execute(&self, sql: Sql) -> Result<u64, sqlx::Error> {
-        on_pool!(self, p => sql.query().execute(p).await.map(|r| r.rows_affected()))
+        on_pool!(&self.writer, p => sql.query().execute(p).await.map(|r| r.rows_affected()))
     }
 
     pub(crate) async fn fetch_optional<R: Row>(&self, sql: Sql) -> Result<Option<R>, StoreError> {
-        on_pool!(self, p => sql.query().try_map(|r| R::from_row(&r)).fetch_optional(p).await)
+        on_pool!(&self.pool, p => sql.query().try_map(|r| R::from_row(&r)).fetch_optional(p).await)
             .map_err(backend)
     }
 
     pub(crate) async fn fetch_all<R: Row>(&self, sql: Sql) -> Result<Vec<R>, StoreError> {
-        on_pool!(self, p => sql.query().try_map(|r| R::from_row(&r)).fetch_all(p).await)
+        on_pool!(&self.pool, p => sql.query().try_map(|r| R::from_row(&r)).fetch_all(p).await)
             .map_err(backend)
     }
 }
