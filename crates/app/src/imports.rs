@@ -499,15 +499,17 @@ impl App {
     }
 
     /// The existing customers the cells name (by name or credit code),
-    /// among those the actor may see, by name key and by credit code.
+    /// among those the actor may see, by the cells that name them. Each
+    /// distinct cell is read once: a file names each customer many times.
     async fn named_customers<'c>(
         &self,
         cells: impl Iterator<Item = &'c str>,
         visible: &Visibility,
-    ) -> AppResult<CustomerIndex> {
+    ) -> AppResult<NamedCustomers> {
+        let cells: HashSet<&str> = cells.collect();
         let mut keys = HashSet::new();
         let mut codes = HashSet::new();
-        for cell in cells {
+        for cell in &cells {
             match CreditCode::parse(cell) {
                 Ok(code) => codes.insert(code.to_string()),
                 Err(_) => keys.insert(normalize_name(cell)),
@@ -520,12 +522,20 @@ impl App {
             .find_customers_by_keys(&keys, &codes)
             .await
             .map_err(AppError::store("customer"))?;
-        Ok(CustomerIndex::new(
+        let index = CustomerIndex::new(
             found
                 .into_iter()
                 .filter(|c| visible.allows(c.owner_id))
                 .collect(),
-        ))
+        );
+        let by_cell = cells
+            .into_iter()
+            .filter_map(|cell| Some((cell.to_owned(), index.position(cell)?)))
+            .collect();
+        Ok(NamedCustomers {
+            customers: index.customers,
+            by_cell,
+        })
     }
 
     async fn import_customers(
@@ -971,12 +981,26 @@ impl CustomerIndex {
             .map(|i| &self.customers[*i])
     }
 
-    /// The customer a cell names: a credit code, else a name.
-    fn named(&self, cell: &str) -> Option<&Customer> {
+    /// Where the customer a cell names is: a credit code, else a name.
+    fn position(&self, cell: &str) -> Option<usize> {
         match CreditCode::parse(cell) {
-            Ok(code) => self.by_code(&code),
-            Err(_) => self.by_key(&normalize_name(cell)),
+            Ok(code) => self.by_code.get(&code.to_string()),
+            Err(_) => self.by_key.get(&normalize_name(cell)),
         }
+        .copied()
+    }
+}
+
+/// The customers the rows of a file name, by the cell that names each.
+struct NamedCustomers {
+    customers: Vec<Customer>,
+    by_cell: HashMap<String, usize>,
+}
+
+impl NamedCustomers {
+    /// The customer a row's cell names.
+    fn named(&self, cell: &str) -> Option<&Customer> {
+        self.by_cell.get(cell).map(|i| &self.customers[*i])
     }
 
     fn ids(&self) -> Vec<CustomerId> {
