@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Cursor;
 
+use serde_json::Value;
 use tuoke_core::import::activity::{
     ActivityColumn, RecordKey, merge_activity, record_key, row_to_activity,
 };
@@ -21,7 +22,7 @@ use tuoke_core::process::{CaseStatus, DevelopmentCase, ProcessTemplate};
 use tuoke_core::text::normalize_name;
 use tuoke_core::{
     Activity, ActivityId, AuditAction, CaseId, Contact, ContactId, CreditCode, Customer,
-    CustomerId, User, UserId, ValidationErrors,
+    CustomerId, User, UserId, ValidationErrors, field_changes, imported,
 };
 
 use crate::error::{AppError, AppResult};
@@ -52,10 +53,12 @@ impl std::str::FromStr for ImportKind {
     }
 }
 
-/// A table read from a file: the header row and the data rows with their
+/// A table read from a file: the file's name (which the audit log of each
+/// imported record names), the header row and the data rows with their
 /// line numbers (1 = the header row).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    pub file_name: String,
     pub headers: Vec<String>,
     pub rows: Vec<(usize, Vec<String>)>,
 }
@@ -78,7 +81,11 @@ impl Table {
             return Err(file_error("the file has no header row"));
         }
         let (_, headers) = rows.remove(0);
-        Ok(Table { headers, rows })
+        Ok(Table {
+            file_name: file_name.to_owned(),
+            headers,
+            rows,
+        })
     }
 }
 
@@ -243,6 +250,7 @@ record! {
 
 /// One import in the making: the rows rejected so far and the batch.
 struct Plan<'a, C> {
+    file_name: &'a str,
     map: &'a ColumnMap<C>,
     report: ImportReport,
     batch: ImportBatch,
@@ -295,16 +303,15 @@ impl<C: TableColumn> Plan<'_, C> {
         rows
     }
 
-    /// Counts a new record and logs its creation; the caller adds it to
-    /// the batch.
-    fn created<T: Record>(&mut self, app: &App, actor: &Actor, record: &T) {
-        let audit = app.audit(
+    /// Counts a new record from `line` and logs its creation; the caller
+    /// adds it to the batch.
+    fn created<T: Record>(&mut self, app: &App, actor: &Actor, line: usize, record: &T) {
+        let audit = app.audit_entry(
             Some(actor),
             AuditAction::Create,
             T::ENTITY,
             record.key(),
-            None,
-            Some(record),
+            imported(self.file_name, line, Value::Null),
         );
         self.batch.audit.push(audit);
         self.report.created += 1;
@@ -332,13 +339,13 @@ impl<C: TableColumn> Plan<'_, C> {
         }
         match revise(merged) {
             Ok(changed) => {
-                let audit = app.audit(
+                let changes = field_changes(Some(current), Some(&changed));
+                let audit = app.audit_entry(
                     Some(actor),
                     AuditAction::Update,
                     T::ENTITY,
                     current.key(),
-                    Some(current),
-                    Some(&changed),
+                    imported(self.file_name, line, changes),
                 );
                 self.batch.audit.push(audit);
                 self.report.updated += 1;
@@ -395,7 +402,7 @@ impl App {
 
     /// Maps the headers, or says why the file cannot be read as `C`.
     fn plan<'a, C: TableColumn>(
-        table: &Table,
+        table: &'a Table,
         options: &ImportOptions,
         map: &'a mut Option<ColumnMap<C>>,
     ) -> Result<Plan<'a, C>, ImportReport> {
@@ -403,6 +410,7 @@ impl App {
             Ok(m) => {
                 let map = map.insert(m);
                 Ok(Plan {
+                    file_name: &table.file_name,
                     report: ImportReport {
                         ignored_columns: map.ignored.clone(),
                         ..ImportReport::default()
@@ -491,15 +499,17 @@ impl App {
     }
 
     /// The existing customers the cells name (by name or credit code),
-    /// among those the actor may see, by name key and by credit code.
+    /// among those the actor may see, by the cells that name them. Each
+    /// distinct cell is read once: a file names each customer many times.
     async fn named_customers<'c>(
         &self,
         cells: impl Iterator<Item = &'c str>,
         visible: &Visibility,
-    ) -> AppResult<CustomerIndex> {
+    ) -> AppResult<NamedCustomers> {
+        let cells: HashSet<&str> = cells.collect();
         let mut keys = HashSet::new();
         let mut codes = HashSet::new();
-        for cell in cells {
+        for cell in &cells {
             match CreditCode::parse(cell) {
                 Ok(code) => codes.insert(code.to_string()),
                 Err(_) => keys.insert(normalize_name(cell)),
@@ -512,12 +522,20 @@ impl App {
             .find_customers_by_keys(&keys, &codes)
             .await
             .map_err(AppError::store("customer"))?;
-        Ok(CustomerIndex::new(
+        let index = CustomerIndex::new(
             found
                 .into_iter()
                 .filter(|c| visible.allows(c.owner_id))
                 .collect(),
-        ))
+        );
+        let by_cell = cells
+            .into_iter()
+            .filter_map(|cell| Some((cell.to_owned(), index.position(cell)?)))
+            .collect();
+        Ok(NamedCustomers {
+            customers: index.customers,
+            by_cell,
+        })
     }
 
     async fn import_customers(
@@ -588,13 +606,13 @@ impl App {
                 .map_err(AppError::store("customer"))?,
         );
         let now = self.now();
-        for (line, row) in valid {
+        for ((line, row), key) in valid.into_iter().zip(&keys) {
             let code = row
                 .draft
                 .credit_code
                 .as_deref()
                 .and_then(|c| CreditCode::parse(c).ok());
-            let by_name = existing.by_key(&normalize_name(&row.draft.name));
+            let by_name = existing.by_key(key);
             let by_code = code.as_ref().and_then(|c| existing.by_code(c));
             let found = match (by_name, by_code) {
                 (Some(a), Some(b)) if a.id != b.id => {
@@ -616,7 +634,7 @@ impl App {
                     let id = CustomerId::from_uuid(self.ids.new_id());
                     match Customer::create(row.draft, id, actor.id(), now) {
                         Ok(customer) => {
-                            plan.created(self, actor, &customer);
+                            plan.created(self, actor, line, &customer);
                             plan.batch.new_customers.push(customer);
                         }
                         Err(e) => plan.reject_error(line, e.into()),
@@ -695,7 +713,7 @@ impl App {
                     let id = ContactId::from_uuid(self.ids.new_id());
                     match Contact::create(row.draft, id, customer.id, now) {
                         Ok(contact) => {
-                            plan.created(self, actor, &contact);
+                            plan.created(self, actor, line, &contact);
                             plan.batch.new_contacts.push(contact);
                         }
                         Err(e) => plan.reject_error(line, e.into()),
@@ -801,7 +819,7 @@ impl App {
             }
             match existing.get(&key) {
                 None => {
-                    plan.created(self, actor, &new);
+                    plan.created(self, actor, line, &new);
                     plan.batch.new_activities.push(new);
                 }
                 Some(current) => {
@@ -919,7 +937,7 @@ impl App {
                 &calendar,
             ) {
                 Ok((case, events)) => {
-                    plan.created(self, actor, &case);
+                    plan.created(self, actor, line, &case);
                     plan.batch.new_cases.push((case, events));
                 }
                 Err(e) => plan.reject_error(line, e.into()),
@@ -963,12 +981,26 @@ impl CustomerIndex {
             .map(|i| &self.customers[*i])
     }
 
-    /// The customer a cell names: a credit code, else a name.
-    fn named(&self, cell: &str) -> Option<&Customer> {
+    /// Where the customer a cell names is: a credit code, else a name.
+    fn position(&self, cell: &str) -> Option<usize> {
         match CreditCode::parse(cell) {
-            Ok(code) => self.by_code(&code),
-            Err(_) => self.by_key(&normalize_name(cell)),
+            Ok(code) => self.by_code.get(&code.to_string()),
+            Err(_) => self.by_key.get(&normalize_name(cell)),
         }
+        .copied()
+    }
+}
+
+/// The customers the rows of a file name, by the cell that names each.
+struct NamedCustomers {
+    customers: Vec<Customer>,
+    by_cell: HashMap<String, usize>,
+}
+
+impl NamedCustomers {
+    /// The customer a row's cell names.
+    fn named(&self, cell: &str) -> Option<&Customer> {
+        self.by_cell.get(cell).map(|i| &self.customers[*i])
     }
 
     fn ids(&self) -> Vec<CustomerId> {

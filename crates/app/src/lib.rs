@@ -85,6 +85,24 @@ impl App {
         before: Option<&T>,
         after: Option<&T>,
     ) -> AuditEntry {
+        self.audit_entry(
+            actor,
+            action,
+            entity,
+            entity_id,
+            field_changes(before, after),
+        )
+    }
+
+    /// An audit entry with `changes` as given, made by `actor` now.
+    fn audit_entry(
+        &self,
+        actor: Option<&Actor>,
+        action: AuditAction,
+        entity: &str,
+        entity_id: impl ToString,
+        changes: serde_json::Value,
+    ) -> AuditEntry {
         AuditEntry {
             id: self.ids.new_id(),
             at: self.clock.now(),
@@ -92,7 +110,7 @@ impl App {
             action,
             entity: entity.to_owned(),
             entity_id: entity_id.to_string(),
-            changes: field_changes(before, after),
+            changes,
         }
     }
 }

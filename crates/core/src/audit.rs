@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::UserId;
@@ -65,6 +65,20 @@ pub fn field_changes<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Val
     Value::Object(changes)
 }
 
+/// The changes of a record an import created or changed: the file and line
+/// it came from under `"import"`, beside the changed fields of
+/// [`field_changes`] for a change (`Value::Null` for a creation). A created
+/// record's fields are not listed: they are its first version and that line
+/// of the file, and each later change records what it changed them from.
+pub fn imported(file: &str, line: usize, changes: Value) -> Value {
+    let mut changes = match changes {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    changes.insert("import".into(), json!({"file": file, "line": line}));
+    Value::Object(changes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +106,31 @@ mod tests {
         assert_eq!(
             field_changes(Some(&a), Some(&b)),
             json!({"city": {"from": null, "to": "青岛"}})
+        );
+    }
+
+    #[test]
+    fn an_import_names_its_file_and_line_beside_the_changed_fields() {
+        let a = R {
+            name: "海信",
+            city: None,
+            version: 1,
+        };
+        let b = R {
+            name: "海信",
+            city: Some("青岛"),
+            version: 2,
+        };
+        assert_eq!(
+            imported("customers.csv", 7, Value::Null),
+            json!({"import": {"file": "customers.csv", "line": 7}})
+        );
+        assert_eq!(
+            imported("customers.csv", 7, field_changes(Some(&a), Some(&b))),
+            json!({
+                "city": {"from": null, "to": "青岛"},
+                "import": {"file": "customers.csv", "line": 7}
+            })
         );
     }
 

@@ -684,7 +684,8 @@ pub fn duplicates_in_file<'a>(
             .as_deref()
             .and_then(|c| crate::CreditCode::parse(c).ok())
             .map(|c| c.to_string());
-        if let Some(first) = names.get(&normalize_name(&draft.name)) {
+        let key = normalize_name(&draft.name);
+        if let Some(first) = names.get(&key) {
             errors.push(ImportError {
                 line,
                 column: map.header_for_field("name"),
@@ -700,7 +701,7 @@ pub fn duplicates_in_file<'a>(
             });
             continue;
         }
-        names.insert(normalize_name(&draft.name), line);
+        names.insert(key, line);
         if let Some(code) = code {
             codes.insert(code, line);
         }

@@ -29,7 +29,7 @@ pub mod visit_record;
 
 pub use activity::{Activity, ActivityDraft, ActivityMethod, Attitude};
 pub use approval::{Approval, ApprovalKind, ApprovalStatus};
-pub use audit::{AuditAction, AuditEntry, field_changes};
+pub use audit::{AuditAction, AuditEntry, field_changes, imported};
 pub use contact::{Birthday, BirthdayCalendar, Contact, ContactDraft, DecisionRole, Level};
 pub use credit_code::CreditCode;
 pub use customer::{
