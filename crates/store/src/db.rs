@@ -143,6 +143,24 @@ impl Db {
         on_pool!(&self.writer, p => p.begin().await.map(Into::into)).map_err(backend)
     }
 
+    /// Refreshes the planner statistics of `tables` after a bulk write, on
+    /// PostgreSQL: its planner picks plans from them, and without them (a
+    /// table filled in one transaction, autovacuum off or not yet round)
+    /// it guesses, badly: a search then reads every customer instead of
+    /// the few its index names. SQLite plans these statements well without
+    /// statistics, and has none to refresh.
+    pub(crate) async fn refresh_statistics(&self, tables: &[&str]) -> Result<(), StoreError> {
+        if let Pool::Postgres(p) = &self.pool
+            && !tables.is_empty()
+        {
+            sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+                .execute(p)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn execute(&self, sql: Sql) -> Result<u64, sqlx::Error> {
         on_pool!(&self.writer, p => sql.query().execute(p).await.map(|r| r.rows_affected()))
     }

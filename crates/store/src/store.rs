@@ -929,6 +929,34 @@ fn push_range(sql: &mut Sql, column: &str, (from, to): &(String, Option<String>)
     sql.push(")");
 }
 
+/// Rows of a table an import must write before the planner's statistics of
+/// it are refreshed: below that they barely move (PostgreSQL's autovacuum
+/// waits for a tenth of the table), above it a first import into an empty
+/// database would otherwise leave it without any.
+const BULK_ROWS: usize = 1_000;
+
+/// The tables an import wrote in bulk, with the tables filled alongside them.
+fn bulk_written_tables(batch: &ImportBatch) -> Vec<&'static str> {
+    let bulk = |n: usize| n >= BULK_ROWS;
+    let mut tables = Vec::new();
+    if bulk(batch.new_customers.len() + batch.changed_customers.len()) {
+        tables.extend(["customers", "customer_grams"]);
+    }
+    if bulk(batch.new_contacts.len() + batch.changed_contacts.len()) {
+        tables.push("contacts");
+    }
+    if bulk(batch.new_activities.len() + batch.changed_activities.len()) {
+        tables.extend(["activities", "activity_contacts"]);
+    }
+    if bulk(batch.new_cases.len() + batch.changed_cases.len()) {
+        tables.extend(["cases", "case_events"]);
+    }
+    if bulk(batch.audit.len()) {
+        tables.push("audit_log");
+    }
+    tables
+}
+
 /// `q` as a LIKE pattern that matches it literally.
 fn like_escape(q: &str) -> String {
     q.replace('\\', "\\\\")
@@ -1258,7 +1286,8 @@ impl Store for Db {
     }
 
     async fn apply_import(&self, batch: &ImportBatch) -> Result<(), StoreError> {
-        self.write_import(batch).await
+        self.write_import(batch).await?;
+        self.refresh_statistics(&bulk_written_tables(batch)).await
     }
 
     async fn list_customers(

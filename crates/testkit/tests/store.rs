@@ -40,6 +40,7 @@ conformance_tests!(
     a_search_finds_exactly_the_customers_holding_the_fragment,
     percent_and_underscore_in_a_search_are_literal,
     every_customer_sort_walks_all_pages_without_gaps_or_duplicates,
+    an_owner_status_and_province_list_walks_pages_in_name_order,
     a_garbled_cursor_is_refused,
     a_contact_round_trips_and_contacts_are_listed_by_name,
     an_activity_keeps_its_contacts_in_order_and_an_update_replaces_them,
@@ -334,4 +335,52 @@ async fn migrating_fills_in_the_funnel_totals_on_postgres() {
     if let Some(test) = TestDb::fresh_postgres().await {
         migrating_fills_in_the_funnel_totals(test).await;
     }
+}
+
+/// An import of many customers leaves PostgreSQL's planner statistics of
+/// them (and of their search index) filled in, even with autovacuum off:
+/// without them a search reads every customer (docs/PERFORMANCE.md).
+#[tokio::test]
+async fn a_bulk_import_refreshes_the_planner_statistics_on_postgres() {
+    let Some(test) = TestDb::fresh_postgres().await else {
+        return;
+    };
+    let mut fx = Fixtures::new();
+    let owner = fx.user("owner", tuoke_core::Role::Rep);
+    let audit = fx.audit(
+        None,
+        AuditAction::Create,
+        "user",
+        owner.id,
+        None,
+        Some(&owner),
+    );
+    test.db.insert_user(&owner, "hash", &audit).await.unwrap();
+    let mut conn = PgConnection::connect(&test.url).await.unwrap();
+    let analyzed = async |conn: &mut PgConnection| -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT tablename::text FROM pg_stats \
+             WHERE tablename IN ('customers', 'customer_grams') ORDER BY 1",
+        )
+        .fetch_all(conn)
+        .await
+        .unwrap()
+    };
+    let batch = |fx: &mut Fixtures, n: usize, from: usize| {
+        let mut batch = tuoke_app::ports::ImportBatch::default();
+        for i in from..from + n {
+            let customer = fx.named_customer(&format!("深圳市客户{i}有限公司"), owner.id);
+            batch.new_customers.push(customer);
+        }
+        batch
+    };
+    // A few rows do not pay for an ANALYZE (nor would autovacuum, where it
+    // runs, look at a table of 10 rows).
+    test.db.apply_import(&batch(&mut fx, 10, 0)).await.unwrap();
+    assert!(!analyzed(&mut conn).await.contains(&"customers".to_owned()));
+    test.db
+        .apply_import(&batch(&mut fx, 1_000, 10))
+        .await
+        .unwrap();
+    assert_eq!(analyzed(&mut conn).await, ["customer_grams", "customers"]);
 }
