@@ -18,6 +18,21 @@ use crate::sql::{Row, Sql};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The page cache of each SQLite connection, in KiB when negative. At a
+/// million customers the 2 MB default holds neither the search index's
+/// pages nor the list's: every statement re-read them from the OS cache
+/// (docs/PERFORMANCE.md).
+const SQLITE_CACHE_SIZE: &str = "-16384";
+
+/// Connections of the SQLite pool that reads: twice the cores, 4 to 16. Reads run in
+/// parallel (WAL) and writes one at a time whatever the count; each
+/// connection is a thread that statements are handed to, so more of them
+/// than the cores can use only add hand-offs and colder page caches.
+fn sqlite_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores.saturating_mul(2)).map_or(16, |n| n.clamp(4, 16))
+}
+
 /// The database: a pool on SQLite or PostgreSQL, chosen by the URL.
 ///
 /// Writes (transactions and single statements) go through `writer`. On a
@@ -78,7 +93,10 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
-                    .synchronous(SqliteSynchronous::Normal);
+                    .synchronous(SqliteSynchronous::Normal)
+                    // A page cache of 16 MiB per connection (SQLite's
+                    // default is 2 MB), filled only as pages are read.
+                    .pragma("cache_size", SQLITE_CACHE_SIZE);
                 if url.contains(":memory:") || url.contains("mode=memory") {
                     // An in-memory database lives as long as one connection does.
                     let pool = SqlitePoolOptions::new()
@@ -96,6 +114,7 @@ impl Db {
                         .await
                         .map_err(backend)?;
                     let readers = SqlitePoolOptions::new()
+                        .max_connections(sqlite_pool_size())
                         .connect_with(options)
                         .await
                         .map_err(backend)?;

@@ -168,6 +168,22 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
     );
 }
 
+/// The bundled SQLite keeps no memory statistics (`.cargo/config.toml`):
+/// with them every allocation takes one global mutex, which the pool's
+/// connection threads contend for (docs/PERFORMANCE.md).
+#[tokio::test]
+async fn sqlite_is_built_without_memory_statistics() {
+    let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+    let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+}
+
 #[tokio::test]
 async fn an_in_memory_sqlite_database_is_accepted_and_migrated() {
     let db = tuoke_store::Db::connect("sqlite::memory:").await.unwrap();
