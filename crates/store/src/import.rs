@@ -267,11 +267,6 @@ impl Db {
         // does not spill pages mid-transaction and write them again (the
         // connection keeps it; pages are allocated only as they are used).
         tx.sqlite_pragma("PRAGMA cache_size = -262144").await?;
-        // Each multi-row INSERT keeps a statement journal of the pages it
-        // changes, to undo itself alone on a refusal; in a temporary file
-        // that was a sixth of the import's time in `pwrite`. In memory it
-        // holds one statement's pages at a time.
-        tx.sqlite_pragma("PRAGMA temp_store = MEMORY").await?;
         tx.insert_records(
             "customers",
             &batch.new_customers,
