@@ -36,7 +36,7 @@ const VISITS: &str = "客户名称,日期和时间,访问对象,滞留时间,开
 
 async fn customers_contacts_and_visits_import_and_reimport_without_duplicates(s: TestServer) {
     let admin = s.admin().await;
-    let (status, report) = import(&admin, "customers", "", CUSTOMERS).await;
+    let (status, report) = import(&admin, "customers", "&file_name=老客户.csv", CUSTOMERS).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(counts(&report), (2, 0, 0));
     let (status, report) = import(&admin, "contacts", "", CONTACTS).await;
@@ -48,6 +48,19 @@ async fn customers_contacts_and_visits_import_and_reimport_without_duplicates(s:
 
     let list = admin.get("/api/v1/customers?q=瑞丰").await.body;
     let ruifeng = list["items"][0]["id"].as_str().unwrap().to_owned();
+    // Its history says where it came from: the file and the line.
+    let history = admin
+        .get(&format!(
+            "/api/v1/audit?entity=customer&entity_id={ruifeng}"
+        ))
+        .await
+        .body;
+    assert_eq!(history["items"].as_array().unwrap().len(), 1, "{history}");
+    assert_eq!(history["items"][0]["action"], "create");
+    assert_eq!(
+        history["items"][0]["changes"]["import"],
+        json!({"file": "老客户.csv", "line": 2})
+    );
     let contacts = admin
         .get(&format!("/api/v1/customers/{ruifeng}/contacts"))
         .await
