@@ -22,7 +22,15 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 /// million customers the 2 MB default holds neither the search index's
 /// pages nor the list's: every statement re-read them from the OS cache
 /// (docs/PERFORMANCE.md).
-const SQLITE_CACHE_SIZE: &str = "-16384";
+pub(crate) const SQLITE_CACHE_SIZE: &str = "-16384";
+
+/// The WAL size, in pages, at which a commit checkpoints it into the
+/// database file (SQLite's default is 1,000, 4 MB). A checkpoint writes
+/// each page once however many commits changed it, and a create changes
+/// about 30 pages, most of them the last pages of the tables and indexes
+/// it appends to: with the default, a checkpoint ran every 35 creates and
+/// was a fifth of the server's CPU (docs/PERFORMANCE.md).
+const SQLITE_WAL_AUTOCHECKPOINT: &str = "10000";
 
 /// Connections of the SQLite pool that reads: twice the cores, 4 to 16. Reads run in
 /// parallel (WAL) and writes one at a time whatever the count; each
@@ -101,7 +109,8 @@ impl Db {
                     // itself alone on a refusal) in memory: in a file, every
                     // such write opened, wrote and unlinked one, and an
                     // import spent a sixth of its time in its `pwrite`s.
-                    .pragma("temp_store", "memory");
+                    .pragma("temp_store", "memory")
+                    .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT);
                 if url.contains(":memory:") || url.contains("mode=memory") {
                     // An in-memory database lives as long as one connection does.
                     let pool = SqlitePoolOptions::new()
@@ -189,6 +198,15 @@ impl Db {
         Ok(())
     }
 
+    /// Runs a `PRAGMA` on the SQLite connection that writes; PostgreSQL has
+    /// none.
+    pub(crate) async fn sqlite_pragma(&self, pragma: &str) -> Result<(), StoreError> {
+        if let Pool::Sqlite(p) = &self.writer {
+            sqlx::query(pragma).execute(p).await.map_err(backend)?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn execute(&self, sql: Sql) -> Result<u64, sqlx::Error> {
         on_pool!(&self.writer, p => sql.query().execute(p).await.map(|r| r.rows_affected()))
     }
@@ -230,6 +248,10 @@ impl Tx {
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         on_tx!(self, t => t.commit().await).map_err(backend)
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.rollback().await).map_err(backend)
     }
 
     pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, sqlx::Error> {

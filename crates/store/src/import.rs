@@ -11,7 +11,7 @@ use tuoke_core::process::{CaseEvent, DevelopmentCase};
 use tuoke_core::text::search_grams;
 use tuoke_core::{Activity, AuditEntry, Contact, Customer, CustomerId};
 
-use crate::db::{Db, Tx, backend, micros, write_error};
+use crate::db::{Db, SQLITE_CACHE_SIZE, Tx, backend, micros, write_error};
 use crate::records::{
     ACTIVITY_COLUMNS, AUDIT_COLUMNS, ActivityRow, CASE_COLUMNS, CONTACT_COLUMNS, CUSTOMER_COLUMNS,
     CaseRow, ContactRow, CustomerRow, EVENT_COLUMNS, Fields, activity_fields, audit_values,
@@ -264,172 +264,192 @@ impl Db {
     pub(crate) async fn write_import(&self, batch: &ImportBatch) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         // A page cache that holds the import's working set, so that SQLite
-        // does not spill pages mid-transaction and write them again (the
-        // connection keeps it; pages are allocated only as they are used).
-        tx.sqlite_pragma("PRAGMA cache_size = -262144").await?;
-        tx.insert_records(
+        // does not spill pages mid-transaction and write them again (pages
+        // are allocated only as they are used). The connection keeps the
+        // setting, so the writer goes back to its own cache afterwards: a
+        // server that imported through the API would otherwise hold the
+        // import's cache for good.
+        tx.sqlite_pragma(IMPORT_CACHE_SIZE).await?;
+        let written = write_batch(&mut tx, batch).await;
+        let committed = match written {
+            Ok(()) => tx.commit().await,
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
+        };
+        self.sqlite_pragma(&format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}"))
+            .await?;
+        committed
+    }
+}
+
+/// The page cache of an import's transaction on SQLite: 256 MiB.
+const IMPORT_CACHE_SIZE: &str = "PRAGMA cache_size = -262144";
+
+/// Writes the batch's rows in `tx`.
+async fn write_batch(tx: &mut Tx, batch: &ImportBatch) -> Result<(), StoreError> {
+    tx.insert_records(
+        "customers",
+        &batch.new_customers,
+        customer_record,
+        customer_row,
+        "customers.owner_id",
+    )
+    .await?;
+    // The search index of the new customers, in gram order: the
+    // index's B-tree takes sorted rows far faster than random ones.
+    let mut grams: Vec<(String, String)> = batch
+        .new_customers
+        .iter()
+        .flat_map(|c| {
+            let id = c.id.to_string();
+            search_grams(&c.name_key, c.short_name.as_deref())
+                .into_iter()
+                .map(move |g| (g, id.clone()))
+        })
+        .collect();
+    grams.sort_unstable();
+    tx.insert_rows(
+        "customer_grams",
+        "gram, customer_id",
+        &grams,
+        gram_row,
+        "customer_grams.customer_id",
+    )
+    .await?;
+    drop(grams);
+    for (customer, expected) in &batch.changed_customers {
+        let (id, fields, _) = customer_record(customer);
+        tx.update::<CustomerRow>(
             "customers",
-            &batch.new_customers,
-            customer_record,
-            customer_row,
+            CUSTOMER_COLUMNS,
+            id,
+            fields,
+            customer.updated_at,
+            *expected,
             "customers.owner_id",
         )
         .await?;
-        // The search index of the new customers, in gram order: the
-        // index's B-tree takes sorted rows far faster than random ones.
-        let mut grams: Vec<(String, String)> = batch
-            .new_customers
-            .iter()
-            .flat_map(|c| {
-                let id = c.id.to_string();
-                search_grams(&c.name_key, c.short_name.as_deref())
-                    .into_iter()
-                    .map(move |g| (g, id.clone()))
-            })
-            .collect();
-        grams.sort_unstable();
-        tx.insert_rows(
-            "customer_grams",
-            "gram, customer_id",
-            &grams,
-            gram_row,
-            "customer_grams.customer_id",
-        )
-        .await?;
-        drop(grams);
-        for (customer, expected) in &batch.changed_customers {
-            let (id, fields, _) = customer_record(customer);
-            tx.update::<CustomerRow>(
-                "customers",
-                CUSTOMER_COLUMNS,
-                id,
-                fields,
-                customer.updated_at,
-                *expected,
-                "customers.owner_id",
-            )
-            .await?;
-            tx.write_customer_grams(customer).await?;
-        }
-        tx.insert_records(
+        tx.write_customer_grams(customer).await?;
+    }
+    tx.insert_records(
+        "contacts",
+        &batch.new_contacts,
+        contact_record,
+        contact_row,
+        "contacts.customer_id",
+    )
+    .await?;
+    for (contact, expected) in &batch.changed_contacts {
+        let (id, fields, _) = contact_record(contact);
+        tx.update::<ContactRow>(
             "contacts",
-            &batch.new_contacts,
-            contact_record,
-            contact_row,
+            CONTACT_COLUMNS,
+            id,
+            fields,
+            contact.updated_at,
+            *expected,
             "contacts.customer_id",
         )
         .await?;
-        for (contact, expected) in &batch.changed_contacts {
-            let (id, fields, _) = contact_record(contact);
-            tx.update::<ContactRow>(
-                "contacts",
-                CONTACT_COLUMNS,
-                id,
-                fields,
-                contact.updated_at,
-                *expected,
-                "contacts.customer_id",
-            )
-            .await?;
-        }
-        tx.insert_records(
+    }
+    tx.insert_records(
+        "activities",
+        &batch.new_activities,
+        activity_record,
+        activity_row,
+        "activities.reference",
+    )
+    .await?;
+    for (activity, expected) in &batch.changed_activities {
+        let (id, fields, _) = activity_record(activity);
+        tx.update::<ActivityRow>(
             "activities",
-            &batch.new_activities,
-            activity_record,
-            activity_row,
+            ACTIVITY_COLUMNS,
+            id.clone(),
+            fields,
+            activity.updated_at,
+            *expected,
             "activities.reference",
         )
         .await?;
-        for (activity, expected) in &batch.changed_activities {
-            let (id, fields, _) = activity_record(activity);
-            tx.update::<ActivityRow>(
-                "activities",
-                ACTIVITY_COLUMNS,
-                id.clone(),
-                fields,
-                activity.updated_at,
-                *expected,
-                "activities.reference",
-            )
-            .await?;
-            let sql = Sql::new("DELETE FROM activity_contacts WHERE activity_id = $1").arg(id);
-            tx.execute(sql).await.map_err(backend)?;
-        }
-        let linked: Vec<&Activity> = batch
-            .new_activities
-            .iter()
-            .chain(batch.changed_activities.iter().map(|(a, _)| a))
-            .collect();
-        tx.insert_rows(
-            "activity_contacts",
-            "activity_id, contact_id, position",
-            &contact_links(&linked),
-            Vec::clone,
-            "activity_contacts.contact_id",
-        )
-        .await?;
-        tx.insert_records(
+        let sql = Sql::new("DELETE FROM activity_contacts WHERE activity_id = $1").arg(id);
+        tx.execute(sql).await.map_err(backend)?;
+    }
+    let linked: Vec<&Activity> = batch
+        .new_activities
+        .iter()
+        .chain(batch.changed_activities.iter().map(|(a, _)| a))
+        .collect();
+    tx.insert_rows(
+        "activity_contacts",
+        "activity_id, contact_id, position",
+        &contact_links(&linked),
+        Vec::clone,
+        "activity_contacts.contact_id",
+    )
+    .await?;
+    tx.insert_records(
+        "cases",
+        &batch.new_cases,
+        new_case_record,
+        new_case_row,
+        "cases.reference",
+    )
+    .await?;
+    let events: Vec<CaseEvent> = batch
+        .new_cases
+        .iter()
+        .flat_map(|(_, events)| events.iter().cloned())
+        .collect();
+    tx.insert_rows(
+        "case_events",
+        EVENT_COLUMNS,
+        &events,
+        event_row,
+        "case_events.case_id",
+    )
+    .await?;
+    let mut funnel = FunnelDelta::default();
+    for (case, history) in &batch.new_cases {
+        funnel.add(&FunnelEntry::of(case, history));
+    }
+    let changed: Vec<String> = batch
+        .changed_cases
+        .iter()
+        .map(|(case, _)| case.id.to_string())
+        .collect();
+    let mut histories: HashMap<_, _> = tx
+        .remove_stored_entries(&mut funnel, "id", &changed)
+        .await?
+        .into_iter()
+        .map(|(case, history)| (case.id, history))
+        .collect();
+    for (case, _) in &batch.changed_cases {
+        let history = histories.remove(&case.id).unwrap_or_default();
+        funnel.add(&FunnelEntry::of(case, &history));
+    }
+    tx.write_funnel(&funnel).await?;
+    for (case, expected) in &batch.changed_cases {
+        let (id, fields, _) = case_record(case);
+        tx.update::<CaseRow>(
             "cases",
-            &batch.new_cases,
-            new_case_record,
-            new_case_row,
+            CASE_COLUMNS,
+            id,
+            fields,
+            case.updated_at,
+            *expected,
             "cases.reference",
         )
         .await?;
-        let events: Vec<CaseEvent> = batch
-            .new_cases
-            .iter()
-            .flat_map(|(_, events)| events.iter().cloned())
-            .collect();
-        tx.insert_rows(
-            "case_events",
-            EVENT_COLUMNS,
-            &events,
-            event_row,
-            "case_events.case_id",
-        )
-        .await?;
-        let mut funnel = FunnelDelta::default();
-        for (case, history) in &batch.new_cases {
-            funnel.add(&FunnelEntry::of(case, history));
-        }
-        let changed: Vec<String> = batch
-            .changed_cases
-            .iter()
-            .map(|(case, _)| case.id.to_string())
-            .collect();
-        let mut histories: HashMap<_, _> = tx
-            .remove_stored_entries(&mut funnel, "id", &changed)
-            .await?
-            .into_iter()
-            .map(|(case, history)| (case.id, history))
-            .collect();
-        for (case, _) in &batch.changed_cases {
-            let history = histories.remove(&case.id).unwrap_or_default();
-            funnel.add(&FunnelEntry::of(case, &history));
-        }
-        tx.write_funnel(&funnel).await?;
-        for (case, expected) in &batch.changed_cases {
-            let (id, fields, _) = case_record(case);
-            tx.update::<CaseRow>(
-                "cases",
-                CASE_COLUMNS,
-                id,
-                fields,
-                case.updated_at,
-                *expected,
-                "cases.reference",
-            )
-            .await?;
-        }
-        tx.insert_rows(
-            "audit_log",
-            AUDIT_COLUMNS,
-            &batch.audit,
-            audit_row,
-            "audit_log.id",
-        )
-        .await?;
-        tx.commit().await
     }
+    tx.insert_rows(
+        "audit_log",
+        AUDIT_COLUMNS,
+        &batch.audit,
+        audit_row,
+        "audit_log.id",
+    )
+    .await
 }
