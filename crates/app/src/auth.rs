@@ -1,7 +1,8 @@
 //! Authentication: password hashing, session tokens, and the login rate limit.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -9,6 +10,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -129,9 +131,115 @@ impl LoginLimiter {
     }
 }
 
+/// How long a session the store found valid is trusted without asking it
+/// again. Changes made through this process take effect at once (logging
+/// out, a user changed or deleted); one
+/// made by another process on the same database (`tuoke user` at the
+/// command line) within this time.
+const SESSION_TRUST_SECS: i64 = 5;
+
+/// Sessions held at most; more are let go, the stale first.
+const SESSION_CACHE_MAX: usize = 10_000;
+
+/// The users of the sessions recently found valid, by token hash, with when
+/// they were checked (by the application's clock). Every API request
+/// authenticates; this spares most of them a statement.
+#[derive(Default)]
+pub(crate) struct SessionCache {
+    sessions: Mutex<HashMap<String, (User, DateTime<Utc>)>>,
+}
+
+impl SessionCache {
+    fn trusted(checked: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        checked <= now && now - checked < chrono::Duration::seconds(SESSION_TRUST_SECS)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (User, DateTime<Utc>)>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The user of a session checked less than the trust time ago.
+    pub(crate) fn get(&self, token_hash: &str, now: DateTime<Utc>) -> Option<User> {
+        self.lock()
+            .get(token_hash)
+            .filter(|(_, checked)| Self::trusted(*checked, now))
+            .map(|(user, _)| user.clone())
+    }
+
+    pub(crate) fn put(&self, token_hash: String, user: User, now: DateTime<Utc>) {
+        let mut sessions = self.lock();
+        if sessions.len() >= SESSION_CACHE_MAX {
+            sessions.retain(|_, (_, checked)| Self::trusted(*checked, now));
+            if sessions.len() >= SESSION_CACHE_MAX {
+                sessions.clear();
+            }
+        }
+        sessions.insert(token_hash, (user, now));
+    }
+
+    /// Forgets one session (logged out).
+    pub(crate) fn forget(&self, token_hash: &str) {
+        self.lock().remove(token_hash);
+    }
+
+    /// Forgets every session: a user changed.
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tuoke_core::UserDraft;
+
+    fn user(name: &str) -> User {
+        let draft = UserDraft {
+            username: name.into(),
+            display_name: None,
+            role: Role::Rep,
+            team_id: None,
+            active: true,
+        };
+        User::create(draft, UserId::from_uuid(uuid::Uuid::now_v7()), Utc::now()).unwrap()
+    }
+
+    #[test]
+    fn a_cached_session_is_trusted_for_five_seconds_of_the_clock_and_no_longer() {
+        let cache = SessionCache::default();
+        let checked = Utc::now();
+        let seconds = chrono::Duration::seconds;
+        cache.put("h".into(), user("wangwei"), checked);
+        assert_eq!(
+            cache.get("h", checked).map(|u| u.username.to_string()),
+            Some("wangwei".into())
+        );
+        assert!(cache.get("h", checked + seconds(4)).is_some());
+        assert!(cache.get("h", checked + seconds(5)).is_none());
+        // A clock set back asks the store again.
+        assert!(cache.get("h", checked - seconds(1)).is_none());
+        assert!(cache.get("other", checked).is_none());
+        cache.forget("h");
+        assert!(cache.get("h", checked).is_none());
+        cache.put("h".into(), user("wangwei"), checked);
+        cache.clear();
+        assert!(cache.get("h", checked).is_none());
+    }
+
+    #[test]
+    fn a_full_cache_lets_the_stale_sessions_go_first() {
+        let cache = SessionCache::default();
+        let now = Utc::now();
+        let old = now - chrono::Duration::seconds(60);
+        for i in 0..SESSION_CACHE_MAX - 1 {
+            cache.put(format!("old{i}"), user("stale"), old);
+        }
+        cache.put("fresh".into(), user("fresh"), now);
+        cache.put("newer".into(), user("newer"), now);
+        assert!(cache.get("fresh", now).is_some());
+        assert!(cache.get("newer", now).is_some());
+        assert_eq!(cache.lock().len(), 2);
+    }
 
     #[test]
     fn a_hashed_password_verifies_and_a_wrong_one_does_not() {

@@ -47,6 +47,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     login_limiter: Arc<auth::LoginLimiter>,
+    sessions: Arc<auth::SessionCache>,
     templates: Arc<templates::TemplateCache>,
 }
 
@@ -57,6 +58,7 @@ impl App {
             clock,
             ids,
             login_limiter: Arc::new(auth::LoginLimiter::new()),
+            sessions: Arc::default(),
             templates: Arc::default(),
         }
     }

@@ -110,12 +110,16 @@ impl App {
 
     /// The user a session token belongs to.
     pub async fn authenticate(&self, token: &str) -> AppResult<Actor> {
-        match self
-            .store
-            .find_session_user(&auth::token_hash(token), self.now())
-            .await
-        {
-            Ok(Some(user)) => Ok(Actor { user }),
+        let hash = auth::token_hash(token);
+        let now = self.now();
+        if let Some(user) = self.sessions.get(&hash, now) {
+            return Ok(Actor { user });
+        }
+        match self.store.find_session_user(&hash, now).await {
+            Ok(Some(user)) => {
+                self.sessions.put(hash, user.clone(), now);
+                Ok(Actor { user })
+            }
             Ok(None) => Err(AppError::Unauthenticated),
             Err(e) => Err(AppError::store("session")(e)),
         }
@@ -141,8 +145,10 @@ impl App {
     }
 
     pub async fn logout(&self, token: &str) -> AppResult<()> {
+        let hash = auth::token_hash(token);
+        self.sessions.forget(&hash);
         self.store
-            .delete_session(&auth::token_hash(token))
+            .delete_session(&hash)
             .await
             .map_err(AppError::store("session"))
     }
@@ -238,10 +244,15 @@ impl App {
             Some(&current),
             Some(&revised),
         );
-        self.store
+        let updated = self
+            .store
             .update_user(&revised, expected_version, &audit)
             .await
-            .map_err(AppError::store("user"))
+            .map_err(AppError::store("user"))?;
+        // Sessions carry the user: a new role or a deactivation applies to
+        // the next request.
+        self.sessions.clear();
+        Ok(updated)
     }
 
     /// Sets a password: an admin for anyone, a user for themself.
@@ -288,7 +299,9 @@ impl App {
         self.store
             .delete_user(id, expected_version, &audit)
             .await
-            .map_err(AppError::store("user"))
+            .map_err(AppError::store("user"))?;
+        self.sessions.clear();
+        Ok(())
     }
 
     pub async fn create_team(&self, actor: Option<&Actor>, draft: TeamDraft) -> AppResult<Team> {
@@ -402,7 +415,10 @@ impl App {
         self.store
             .delete_team(id, expected_version, &audit)
             .await
-            .map_err(AppError::store("team"))
+            .map_err(AppError::store("team"))?;
+        // Its members' sessions carry the team they no longer have.
+        self.sessions.clear();
+        Ok(())
     }
 
     /// The audit log: all of it for an admin; for others, the history of a

@@ -648,6 +648,11 @@ async fn users_and_teams_are_managed_by_admins_only(s: TestServer) {
             .status,
         StatusCode::OK
     );
+    // The session they had stops working at once.
+    assert_eq!(
+        rep.get("/api/v1/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let denied = s
         .anonymous()
         .post(
