@@ -133,9 +133,9 @@ impl LoginLimiter {
 
 /// How long a session the store found valid is trusted without asking it
 /// again. Changes made through this process take effect at once (logging
-/// out, a user changed or deleted); one
-/// made by another process on the same database (`tuoke user` at the
-/// command line) within this time.
+/// out, a user changed or deleted, a team deleted); one made by another
+/// process on the same database (`tuoke user` at the command line) within
+/// this time.
 const SESSION_TRUST_SECS: i64 = 5;
 
 /// Sessions held at most; more are let go, the stale first.
@@ -182,7 +182,7 @@ impl SessionCache {
         self.lock().remove(token_hash);
     }
 
-    /// Forgets every session: a user changed.
+    /// Forgets every session: a user or a team changed.
     pub(crate) fn clear(&self) {
         self.lock().clear();
     }

@@ -27,9 +27,10 @@ pub(crate) const SQLITE_CACHE_SIZE: &str = "-16384";
 /// The WAL size, in pages, at which a commit checkpoints it into the
 /// database file (SQLite's default is 1,000, 4 MB). A checkpoint writes
 /// each page once however many commits changed it, and a create changes
-/// about 30 pages, most of them the last pages of the tables and indexes
-/// it appends to: with the default, a checkpoint ran every 35 creates and
-/// was a fifth of the server's CPU (docs/PERFORMANCE.md).
+/// about 30 pages, several of them the same from one create to the next
+/// (the last pages of the tables and indexes it appends to): with the
+/// default, a checkpoint ran every 35 creates and was a tenth of the
+/// server's CPU (docs/PERFORMANCE.md).
 const SQLITE_WAL_AUTOCHECKPOINT: &str = "10000";
 
 /// Connections of the SQLite pool that reads: twice the cores, 4 to 16. Reads run in
