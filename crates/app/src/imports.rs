@@ -588,11 +588,15 @@ impl App {
         }
         valid.retain(|(line, _)| !plan.report.rejected.contains_key(line));
 
-        // 3. Against the database: create, or update the customer it matches.
-        let keys: Vec<String> = valid
-            .iter()
-            .map(|(_, r)| normalize_name(&r.draft.name))
+        // 3. Against the database: create, or update the customer it matches,
+        // in name-key order: the new customers' ids are minted in that
+        // order, so each index of the customers grows at its end.
+        let mut keyed: Vec<(String, (usize, RowDraft))> = valid
+            .into_iter()
+            .map(|row| (normalize_name(&row.1.draft.name), row))
             .collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let (keys, valid): (Vec<String>, Vec<(usize, RowDraft)>) = keyed.into_iter().unzip();
         let codes: Vec<String> = valid
             .iter()
             .filter_map(|(_, r)| r.draft.credit_code.as_deref())
@@ -677,10 +681,11 @@ impl App {
         };
         let visible = policy::visibility(&*self.store, actor).await?;
         progress.phase("checking", table.rows.len());
-        let rows = plan.read(table, row_to_contact);
+        let mut rows = plan.read(table, row_to_contact);
         let customers = self
             .named_customers(rows.iter().map(|(_, r)| r.customer.as_str()), &visible)
             .await?;
+        customers.sort_rows(&mut rows, |r| &r.customer);
         let ids: Vec<CustomerId> = customers.ids();
         let mut existing: HashMap<(CustomerId, String), Contact> = HashMap::new();
         for contact in self
@@ -746,10 +751,11 @@ impl App {
         let users = self.import_users().await?;
         let visible = policy::visibility(&*self.store, actor).await?;
         progress.phase("checking", table.rows.len());
-        let rows = plan.read(table, row_to_activity);
+        let mut rows = plan.read(table, row_to_activity);
         let customers = self
             .named_customers(rows.iter().map(|(_, r)| r.customer.as_str()), &visible)
             .await?;
+        customers.sort_rows(&mut rows, |r| &r.customer);
         let ids = customers.ids();
         let mut contacts: HashMap<(CustomerId, String), ContactId> = HashMap::new();
         for c in self
@@ -849,7 +855,7 @@ impl App {
         let users = self.import_users().await?;
         let visible = policy::visibility(&*self.store, actor).await?;
         progress.phase("checking", table.rows.len());
-        let rows = plan.read(table, row_to_case);
+        let mut rows = plan.read(table, row_to_case);
         // Templates by key and by name, Chinese or English.
         let mut templates: HashMap<String, TemplateVersion<ProcessTemplate>> = HashMap::new();
         for version in self.list_templates::<ProcessTemplate>(actor).await? {
@@ -861,6 +867,7 @@ impl App {
         let customers = self
             .named_customers(rows.iter().map(|(_, r)| r.customer.as_str()), &visible)
             .await?;
+        customers.sort_rows(&mut rows, |r| &r.customer);
         let existing: HashMap<(CustomerId, String), DevelopmentCase> = self
             .store
             .list_cases_of(&customers.ids())
@@ -1005,6 +1012,14 @@ impl NamedCustomers {
 
     fn ids(&self) -> Vec<CustomerId> {
         self.customers.iter().map(|c| c.id).collect()
+    }
+
+    /// Orders rows by the customer their `cell` names (rows naming none
+    /// first), in file order within a customer. New records get their ids
+    /// in this order, so the indexes that lead with the customer grow at
+    /// their end instead of everywhere at once.
+    fn sort_rows<R>(&self, rows: &mut [(usize, R)], cell: impl Fn(&R) -> &str) {
+        rows.sort_by_cached_key(|(line, r)| (self.named(cell(r)).map(|c| c.id), *line));
     }
 }
 
