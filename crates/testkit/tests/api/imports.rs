@@ -238,7 +238,38 @@ async fn open_cases_import_at_their_stage_and_count_in_the_funnel(s: TestServer)
     assert_eq!(problem["rows"][0]["column"], "当前阶段", "{problem}");
 }
 
+/// The import takes a file's rows customer by customer; what it reports
+/// still follows the file's lines.
+async fn a_row_repeated_further_down_is_rejected_naming_the_first(s: TestServer) {
+    let admin = s.admin().await;
+    import(&admin, "customers", "", CUSTOMERS).await;
+    let file = "客户名称,姓名\n\
+青岛海信集团,王芳\n\
+深圳市瑞丰电子科技有限公司,张伟\n\
+青岛海信集团,刘洋\n\
+深圳市瑞丰电子科技有限公司,李娜\n\
+青岛海信集团,王芳\n\
+深圳市瑞丰电子科技有限公司,张伟\n";
+    let (status, problem) = import(&admin, "contacts", "", file).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let rows: Vec<(u64, &str)> = problem["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (6, "the same contact as line 2"),
+            (7, "the same contact as line 3")
+        ],
+        "{problem}"
+    );
+}
+
 tuoke_testkit::api_tests!(
+    a_row_repeated_further_down_is_rejected_naming_the_first,
     open_cases_import_at_their_stage_and_count_in_the_funnel,
     customers_contacts_and_visits_import_and_reimport_without_duplicates,
     a_bad_row_rejects_the_whole_file_naming_line_column_and_reason,
