@@ -218,6 +218,16 @@ impl Tx {
             sql.push(")");
         }
         self.execute(sql).await.map_err(backend)?;
+        self.insert_grams(&id, &grams).await
+    }
+
+    /// Adds the search index rows of a customer that has none yet.
+    async fn insert_customer_grams(&mut self, customer: &Customer) -> Result<(), StoreError> {
+        let grams = search_grams(&customer.name_key, customer.short_name.as_deref());
+        self.insert_grams(&customer.id.to_string(), &grams).await
+    }
+
+    async fn insert_grams(&mut self, id: &str, grams: &BTreeSet<String>) -> Result<(), StoreError> {
         if grams.is_empty() {
             return Ok(());
         }
@@ -227,7 +237,7 @@ impl Tx {
                 sql.push(", ");
             }
             sql.push("(")
-                .push_list([Value::from(gram.as_str()), id.as_str().into()]);
+                .push_list([Value::from(gram.as_str()), id.into()]);
             sql.push(")");
         }
         sql.push(" ON CONFLICT DO NOTHING");
@@ -1228,7 +1238,7 @@ impl Store for Db {
             "customers.owner_id",
         )
         .await?;
-        tx.write_customer_grams(customer).await?;
+        tx.insert_customer_grams(customer).await?;
         tx.audit(audit).await?;
         tx.commit().await
     }
