@@ -24,6 +24,17 @@ fn counts(report: &Value) -> (u64, u64, u64) {
     )
 }
 
+/// The rejected rows of an import's problem: each line with one of its
+/// fields (`column` or `reason`).
+fn rejected<'a>(problem: &'a Value, field: &str) -> Vec<(u64, &'a str)> {
+    problem["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r[field].as_str().unwrap()))
+        .collect()
+}
+
 const CUSTOMERS: &str =
     "客户名称,简称,地区\n深圳市瑞丰电子科技有限公司,瑞丰,广东 深圳\n青岛海信集团,海信,山东 青岛\n";
 const CONTACTS: &str = "客户名称,姓名,职务,手机,角色,生日\n\
@@ -124,12 +135,7 @@ async fn a_bad_row_rejects_the_whole_file_naming_line_column_and_reason(s: TestS
     let (status, problem) = import(&admin, "contacts", "", file).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["code"], "import_rejected");
-    let rows: Vec<(u64, &str)> = problem["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["line"].as_u64().unwrap(), r["column"].as_str().unwrap()))
-        .collect();
+    let rows = rejected(&problem, "column");
     assert_eq!(rows, [(3, "客户名称"), (4, "影响力")], "{problem}");
     assert!(
         problem["rows"][0]["reason"]
@@ -252,12 +258,7 @@ async fn a_row_repeated_further_down_is_rejected_naming_the_first(s: TestServer)
 深圳市瑞丰电子科技有限公司,张伟\n";
     let (status, problem) = import(&admin, "contacts", "", file).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    let rows: Vec<(u64, &str)> = problem["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
-        .collect();
+    let rows = rejected(&problem, "reason");
     assert_eq!(
         rows,
         [
