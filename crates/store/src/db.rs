@@ -1,18 +1,15 @@
 //! The connection pool of either backend, transactions, and the few places
 //! that dispatch a statement to the backend in use.
 
-use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Postgres, Transaction};
 use tuoke_app::ports::StoreError;
 
+use crate::lite::{self, Lite};
 use crate::sql::{Row, Sql};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -31,62 +28,68 @@ pub(crate) const SQLITE_CACHE_SIZE: &str = "-16384";
 /// (the last pages of the tables and indexes it appends to): with the
 /// default, a checkpoint ran every 35 creates and was a tenth of the
 /// server's CPU (docs/PERFORMANCE.md).
-const SQLITE_WAL_AUTOCHECKPOINT: &str = "10000";
+pub(crate) const SQLITE_WAL_AUTOCHECKPOINT: &str = "10000";
 
-/// Connections of the SQLite pool that reads: twice the cores, 4 to 16. Reads run in
-/// parallel (WAL) and writes one at a time whatever the count; each
-/// connection is a thread that statements are handed to, so more of them
-/// than the cores can use only add hand-offs and colder page caches.
-fn sqlite_pool_size() -> u32 {
+/// Connections that read a SQLite file: twice the cores, 4 to 16. A
+/// statement holds one only while SQLite runs it, never across an
+/// `await`, so more than the threads that run statements would sit idle
+/// with cold page caches.
+fn sqlite_readers() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    u32::try_from(cores.saturating_mul(2)).map_or(16, |n| n.clamp(4, 16))
+    cores.saturating_mul(2).clamp(4, 16)
 }
 
-/// The database: a pool on SQLite or PostgreSQL, chosen by the URL.
+/// The database: SQLite or PostgreSQL, chosen by the URL.
 ///
-/// Writes (transactions and single statements) go through `writer`. On a
-/// SQLite file that is a pool of one connection: SQLite lets one
-/// connection write at a time, and writers that race for the lock wait in
-/// its busy handler, which sleeps 1, 2, 5… up to 100 ms between tries;
-/// queueing for the one writer connection instead wakes the next write as
-/// soon as the last commits. Reads use `pool`, which on PostgreSQL (and an
-/// in-memory SQLite database, which lives in one connection) is the same.
+/// On SQLite, writes (transactions and single statements) go through one
+/// writer connection: SQLite lets one connection write at a time, and
+/// writers that race for the lock wait in its busy handler, which sleeps
+/// 1, 2, 5… up to 100 ms between tries; queueing for the one writer
+/// instead wakes the next write as soon as the last commits. Reads take
+/// any of the reading connections (`lite.rs`).
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: Pool,
-    writer: Pool,
 }
 
 #[derive(Debug, Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(Arc<Lite>),
     Postgres(PgPool),
-}
-
-/// Runs `$body` with `$p` bound to the pool of either backend, so the body is
-/// written once and compiled for each.
-macro_rules! on_pool {
-    ($pool:expr, $p:ident => $body:expr) => {
-        match $pool {
-            Pool::Sqlite($p) => $body,
-            Pool::Postgres($p) => $body,
-        }
-    };
 }
 
 /// An open transaction; dropping it rolls back.
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(lite::Tx),
     Postgres(Transaction<'static, Postgres>),
 }
 
-macro_rules! on_tx {
-    ($self:expr, $t:ident => $body:expr) => {
-        match $self {
-            Tx::Sqlite($t) => $body,
-            Tx::Postgres($t) => $body,
+/// The error of a statement on either backend.
+#[derive(Debug)]
+pub(crate) enum DbError {
+    Sqlite(rusqlite::Error),
+    Postgres(sqlx::Error),
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbError::Sqlite(e) => e.fmt(f),
+            DbError::Postgres(e) => e.fmt(f),
         }
-    };
+    }
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Sqlite(e)
+    }
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        DbError::Postgres(e)
+    }
 }
 
 impl Db {
@@ -94,55 +97,14 @@ impl Db {
     /// `postgres://...`. Any other URL is refused before touching the disk.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
-        let (pool, writer) = match scheme {
-            "sqlite" => {
-                let options = SqliteConnectOptions::from_str(url)
-                    .map_err(backend)?
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5))
-                    .synchronous(SqliteSynchronous::Normal)
-                    // A page cache of 16 MiB per connection (SQLite's
-                    // default is 2 MB), filled only as pages are read.
-                    .pragma("cache_size", SQLITE_CACHE_SIZE)
-                    // The statement journal a multi-row write keeps (to undo
-                    // itself alone on a refusal) in memory: in a file, every
-                    // such write opened, wrote and unlinked one, and an
-                    // import spent a sixth of its time in its `pwrite`s.
-                    .pragma("temp_store", "memory")
-                    .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT);
-                if url.contains(":memory:") || url.contains("mode=memory") {
-                    // An in-memory database lives as long as one connection does.
-                    let pool = SqlitePoolOptions::new()
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None)
-                        .connect_with(options)
-                        .await
-                        .map_err(backend)?;
-                    (Pool::Sqlite(pool.clone()), Pool::Sqlite(pool))
-                } else {
-                    // A connection in this process cannot go away unseen:
-                    // no round trip to ping it before each use.
-                    let writer = SqlitePoolOptions::new()
-                        .max_connections(1)
-                        .test_before_acquire(false)
-                        .connect_with(options.clone())
-                        .await
-                        .map_err(backend)?;
-                    let readers = SqlitePoolOptions::new()
-                        .max_connections(sqlite_pool_size())
-                        .test_before_acquire(false)
-                        .connect_with(options)
-                        .await
-                        .map_err(backend)?;
-                    (Pool::Sqlite(readers), Pool::Sqlite(writer))
-                }
-            }
+        let pool = match scheme {
+            "sqlite" => Pool::Sqlite(Arc::new(Lite::open(
+                url,
+                sqlite_readers(),
+                SQLITE_CACHE_SIZE,
+            )?)),
             "postgres" | "postgresql" => {
-                let pool = PgPoolOptions::new().connect(url).await.map_err(backend)?;
-                (Pool::Postgres(pool.clone()), Pool::Postgres(pool))
+                Pool::Postgres(PgPoolOptions::new().connect(url).await.map_err(backend)?)
             }
             _ => {
                 return Err(StoreError::Backend(
@@ -150,16 +112,15 @@ impl Db {
                 ));
             }
         };
-        Ok(Db { pool, writer })
+        Ok(Db { pool })
     }
 
     /// Applies the embedded migrations of the backend in use.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match &self.writer {
-            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
-            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        match &self.pool {
+            Pool::Sqlite(l) => l.migrate(&SQLITE_MIGRATIONS).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await.map_err(backend)?,
         }
-        .map_err(backend)?;
         self.rebuild_funnel_if_stale().await
     }
 
@@ -171,14 +132,19 @@ impl Db {
         }
     }
 
-    /// Waits for the connections to close.
+    /// Waits for the connections to close (PostgreSQL's; SQLite's close
+    /// when the last handle on the database is dropped).
     pub async fn close(&self) {
-        on_pool!(&self.pool, p => p.close().await);
-        on_pool!(&self.writer, p => p.close().await);
+        if let Pool::Postgres(p) = &self.pool {
+            p.close().await;
+        }
     }
 
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
-        on_pool!(&self.writer, p => p.begin().await.map(Into::into)).map_err(backend)
+        match &self.pool {
+            Pool::Sqlite(l) => l.begin().await.map(Tx::Sqlite).map_err(backend),
+            Pool::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(backend),
+        }
     }
 
     /// Refreshes the planner statistics of `tables` after a bulk write, on
@@ -202,36 +168,45 @@ impl Db {
     /// Runs a `PRAGMA` on the SQLite connection that writes; PostgreSQL has
     /// none.
     pub(crate) async fn sqlite_pragma(&self, pragma: &str) -> Result<(), StoreError> {
-        if let Pool::Sqlite(p) = &self.writer {
-            sqlx::query(pragma).execute(p).await.map_err(backend)?;
+        if let Pool::Sqlite(l) = &self.pool {
+            l.write(&Sql::new(pragma)).await.map_err(backend)?;
         }
         Ok(())
     }
 
-    pub(crate) async fn execute(&self, sql: Sql) -> Result<u64, sqlx::Error> {
-        on_pool!(&self.writer, p => sql.query().execute(p).await.map(|r| r.rows_affected()))
+    /// Runs a statement that writes, outside a transaction.
+    pub(crate) async fn execute(&self, sql: Sql) -> Result<u64, DbError> {
+        match &self.pool {
+            Pool::Sqlite(l) => Ok(l.write(&sql).await?),
+            Pool::Postgres(p) => Ok(sql.query().execute(p).await?.rows_affected()),
+        }
     }
 
     pub(crate) async fn fetch_optional<R: Row>(&self, sql: Sql) -> Result<Option<R>, StoreError> {
-        on_pool!(&self.pool, p => sql.query().try_map(|r| R::from_row(&r)).fetch_optional(p).await)
-            .map_err(backend)
+        match &self.pool {
+            Pool::Sqlite(l) => l
+                .read(|c| lite::fetch_optional(c, &sql))
+                .await
+                .map_err(backend),
+            Pool::Postgres(p) => sql
+                .query()
+                .try_map(|r| R::from_row(&r))
+                .fetch_optional(p)
+                .await
+                .map_err(backend),
+        }
     }
 
     pub(crate) async fn fetch_all<R: Row>(&self, sql: Sql) -> Result<Vec<R>, StoreError> {
-        on_pool!(&self.pool, p => sql.query().try_map(|r| R::from_row(&r)).fetch_all(p).await)
-            .map_err(backend)
-    }
-}
-
-impl From<Transaction<'static, Sqlite>> for Tx {
-    fn from(t: Transaction<'static, Sqlite>) -> Self {
-        Tx::Sqlite(t)
-    }
-}
-
-impl From<Transaction<'static, Postgres>> for Tx {
-    fn from(t: Transaction<'static, Postgres>) -> Self {
-        Tx::Postgres(t)
+        match &self.pool {
+            Pool::Sqlite(l) => l.read(|c| lite::fetch_all(c, &sql)).await.map_err(backend),
+            Pool::Postgres(p) => sql
+                .query()
+                .try_map(|r| R::from_row(&r))
+                .fetch_all(p)
+                .await
+                .map_err(backend),
+        }
     }
 }
 
@@ -239,35 +214,53 @@ impl Tx {
     /// Runs a `PRAGMA` on SQLite; PostgreSQL has none.
     pub(crate) async fn sqlite_pragma(&mut self, pragma: &str) -> Result<(), StoreError> {
         if let Tx::Sqlite(t) = self {
-            sqlx::query(pragma)
-                .execute(&mut **t)
-                .await
-                .map_err(backend)?;
+            let sql = Sql::new(pragma);
+            t.run(|c| lite::execute(c, &sql)).await.map_err(backend)?;
         }
         Ok(())
     }
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        on_tx!(self, t => t.commit().await).map_err(backend)
+        match self {
+            Tx::Sqlite(t) => t.commit().map_err(backend),
+            Tx::Postgres(t) => t.commit().await.map_err(backend),
+        }
     }
 
     pub(crate) async fn rollback(self) -> Result<(), StoreError> {
-        on_tx!(self, t => t.rollback().await).map_err(backend)
+        match self {
+            Tx::Sqlite(t) => t.rollback().map_err(backend),
+            Tx::Postgres(t) => t.rollback().await.map_err(backend),
+        }
     }
 
-    pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, sqlx::Error> {
-        on_tx!(self, t => sql.query().execute(&mut **t).await.map(|r| r.rows_affected()))
+    pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, DbError> {
+        match self {
+            Tx::Sqlite(t) => Ok(t.run(|c| lite::execute(c, &sql)).await?),
+            Tx::Postgres(t) => Ok(sql.query().execute(&mut **t).await?.rows_affected()),
+        }
     }
 
-    pub(crate) async fn fetch_optional<R: Row>(
-        &mut self,
-        sql: Sql,
-    ) -> Result<Option<R>, sqlx::Error> {
-        on_tx!(self, t => sql.query().try_map(|r| R::from_row(&r)).fetch_optional(&mut **t).await)
+    pub(crate) async fn fetch_optional<R: Row>(&mut self, sql: Sql) -> Result<Option<R>, DbError> {
+        match self {
+            Tx::Sqlite(t) => Ok(t.run(|c| lite::fetch_optional(c, &sql)).await?),
+            Tx::Postgres(t) => Ok(sql
+                .query()
+                .try_map(|r| R::from_row(&r))
+                .fetch_optional(&mut **t)
+                .await?),
+        }
     }
 
-    pub(crate) async fn fetch_all<R: Row>(&mut self, sql: Sql) -> Result<Vec<R>, sqlx::Error> {
-        on_tx!(self, t => sql.query().try_map(|r| R::from_row(&r)).fetch_all(&mut **t).await)
+    pub(crate) async fn fetch_all<R: Row>(&mut self, sql: Sql) -> Result<Vec<R>, DbError> {
+        match self {
+            Tx::Sqlite(t) => Ok(t.run(|c| lite::fetch_all(c, &sql)).await?),
+            Tx::Postgres(t) => Ok(sql
+                .query()
+                .try_map(|r| R::from_row(&r))
+                .fetch_all(&mut **t)
+                .await?),
+        }
     }
 }
 
@@ -280,22 +273,34 @@ pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
 /// reports the constraint (named `table.column` in the schema), SQLite says
 /// `UNIQUE constraint failed: table.column`. SQLite does not say which
 /// foreign key failed, so the caller names it (`reference`).
-pub(crate) fn write_error(e: sqlx::Error, reference: &str) -> StoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() {
-            let what = d
-                .constraint()
-                .or_else(|| d.message().rsplit_once(": ").map(|(_, what)| what))
-                .unwrap_or("unique");
-            return StoreError::Conflict { what: what.into() };
+pub(crate) fn write_error(e: DbError, reference: &str) -> StoreError {
+    let conflict = |what: &str| StoreError::Conflict { what: what.into() };
+    match &e {
+        DbError::Sqlite(rusqlite::Error::SqliteFailure(f, message)) => {
+            use rusqlite::ffi;
+            let message = message.as_deref().unwrap_or_default();
+            match f.extended_code {
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    return conflict(message.rsplit_once(": ").map_or("unique", |(_, w)| w));
+                }
+                // An ON DELETE RESTRICT refusal is reported as a trigger
+                // constraint, with the foreign-key message.
+                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return conflict(reference),
+                ffi::SQLITE_CONSTRAINT_TRIGGER if message == "FOREIGN KEY constraint failed" => {
+                    return conflict(reference);
+                }
+                _ => {}
+            }
         }
-        // SQLite reports an ON DELETE RESTRICT refusal as a trigger
-        // constraint (code 1811), with the foreign-key message.
-        if d.is_foreign_key_violation() || d.message() == "FOREIGN KEY constraint failed" {
-            return StoreError::Conflict {
-                what: reference.into(),
-            };
+        DbError::Postgres(sqlx::Error::Database(d)) => {
+            if d.is_unique_violation() {
+                return conflict(d.constraint().unwrap_or("unique"));
+            }
+            if d.is_foreign_key_violation() {
+                return conflict(reference);
+            }
         }
+        _ => {}
     }
     backend(e)
 }

@@ -14,7 +14,7 @@ use tuoke_core::process::{CaseEvent, DevelopmentCase};
 use crate::db::{Db, Tx, backend};
 use crate::import::MAX_BINDS;
 use crate::records::{CASE_COLUMNS, CaseRow, EVENT_COLUMNS, EventRow};
-use crate::sql::{Sql, Value};
+use crate::sql::{Sql, Value, row};
 use crate::store::push_visibility;
 
 /// Cases read per statement when the totals are rebuilt.
@@ -194,20 +194,22 @@ impl Tx {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct GroupRow {
-    reached: String,
-    stage: String,
-    status: String,
-    cases: i64,
-    amount_fen: i64,
+row! {
+    struct GroupRow {
+        reached: String,
+        stage: String,
+        status: String,
+        cases: i64,
+        amount_fen: i64,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct StayRow {
-    stage: String,
-    centidays: i64,
-    stays: i64,
+row! {
+    struct StayRow {
+        stage: String,
+        centidays: i64,
+        stays: i64,
+    }
 }
 
 /// The conditions of a funnel filter on the totals' partitions, after

@@ -13,6 +13,7 @@ mod cursor;
 mod db;
 mod funnel;
 mod import;
+mod lite;
 mod records;
 mod sql;
 mod store;

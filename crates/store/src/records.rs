@@ -18,7 +18,7 @@ use tuoke_core::{
 };
 
 use crate::db::{from_micros, micros};
-use crate::sql::Value;
+use crate::sql::{LiteRow, Value, column, row};
 
 /// The columns of a record table besides the bookkeeping ones
 /// (`id`, `version`, `created_at`, `updated_at`), with their values.
@@ -65,17 +65,34 @@ pub(crate) struct CredentialsRow {
     pub password_hash: String,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
-    pub id: String,
-    pub username: String,
-    display_name: String,
-    role: String,
-    team_id: Option<String>,
-    active: bool,
-    version: i64,
-    created_at: i64,
-    updated_at: i64,
+impl LiteRow for CredentialsRow {
+    fn plan(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<Vec<usize>> {
+        let mut at = UserRow::plan(stmt)?;
+        at.push(stmt.column_index("password_hash")?);
+        Ok(at)
+    }
+
+    fn from_lite(row: &rusqlite::Row<'_>, at: &[usize]) -> rusqlite::Result<Self> {
+        let (user, rest) = at.split_at(at.len().saturating_sub(1));
+        Ok(CredentialsRow {
+            user: UserRow::from_lite(row, user)?,
+            password_hash: column(row, rest, 0)?,
+        })
+    }
+}
+
+row! {
+    pub(crate) struct UserRow {
+        pub id: String,
+        pub username: String,
+        display_name: String,
+        role: String,
+        team_id: Option<String>,
+        active: bool,
+        version: i64,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<UserRow> for User {
@@ -108,14 +125,15 @@ pub(crate) fn user_fields(u: &User) -> Fields {
 
 pub(crate) const TEAM_COLUMNS: &str = "id, name, manager_id, version, created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct TeamRow {
-    pub id: String,
-    pub name: String,
-    manager_id: Option<String>,
-    version: i64,
-    created_at: i64,
-    updated_at: i64,
+row! {
+    pub(crate) struct TeamRow {
+        pub id: String,
+        pub name: String,
+        manager_id: Option<String>,
+        version: i64,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<TeamRow> for Team {
@@ -144,33 +162,34 @@ pub(crate) const CUSTOMER_COLUMNS: &str = "id, name, name_key, short_name, pinyi
     owner_id, status, monthly_volume_fen, address, phone, website, notes, version, created_at, \
     updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CustomerRow {
-    pub id: String,
-    name: String,
-    pub name_key: String,
-    short_name: Option<String>,
-    pinyin: String,
-    short_pinyin: String,
-    credit_code: Option<String>,
-    nature: Option<String>,
-    channel: Option<String>,
-    industry: Option<String>,
-    product_category: Option<String>,
-    province: Option<String>,
-    city: Option<String>,
-    tier: String,
-    abc_class: Option<String>,
-    owner_id: String,
-    status: String,
-    monthly_volume_fen: Option<i64>,
-    address: Option<String>,
-    phone: Option<String>,
-    website: Option<String>,
-    notes: Option<String>,
-    version: i64,
-    created_at: i64,
-    pub updated_at: i64,
+row! {
+    pub(crate) struct CustomerRow {
+        pub id: String,
+        name: String,
+        pub name_key: String,
+        short_name: Option<String>,
+        pinyin: String,
+        short_pinyin: String,
+        credit_code: Option<String>,
+        nature: Option<String>,
+        channel: Option<String>,
+        industry: Option<String>,
+        product_category: Option<String>,
+        province: Option<String>,
+        city: Option<String>,
+        tier: String,
+        abc_class: Option<String>,
+        owner_id: String,
+        status: String,
+        monthly_volume_fen: Option<i64>,
+        address: Option<String>,
+        phone: Option<String>,
+        website: Option<String>,
+        notes: Option<String>,
+        version: i64,
+        created_at: i64,
+        pub updated_at: i64,
+    }
 }
 
 impl TryFrom<CustomerRow> for Customer {
@@ -245,32 +264,33 @@ pub(crate) const CONTACT_COLUMNS: &str = "id, customer_id, name, title, departme
     phone, email, wechat, roles, influence, relationship, birthday, native_place, age, hobbies, \
     tenure_years, authority, style, family, notes, version, created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ContactRow {
-    pub id: String,
-    customer_id: String,
-    pub name: String,
-    title: Option<String>,
-    department: Option<String>,
-    mobile: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    wechat: Option<String>,
-    roles: String,
-    influence: Option<i64>,
-    relationship: Option<i64>,
-    birthday: Option<String>,
-    native_place: Option<String>,
-    age: Option<i64>,
-    hobbies: Option<String>,
-    tenure_years: Option<i64>,
-    authority: Option<String>,
-    style: Option<String>,
-    family: Option<String>,
-    notes: Option<String>,
-    version: i64,
-    created_at: i64,
-    updated_at: i64,
+row! {
+    pub(crate) struct ContactRow {
+        pub id: String,
+        customer_id: String,
+        pub name: String,
+        title: Option<String>,
+        department: Option<String>,
+        mobile: Option<String>,
+        phone: Option<String>,
+        email: Option<String>,
+        wechat: Option<String>,
+        roles: String,
+        influence: Option<i64>,
+        relationship: Option<i64>,
+        birthday: Option<String>,
+        native_place: Option<String>,
+        age: Option<i64>,
+        hobbies: Option<String>,
+        tenure_years: Option<i64>,
+        authority: Option<String>,
+        style: Option<String>,
+        family: Option<String>,
+        notes: Option<String>,
+        version: i64,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 fn level(column: &str, v: Option<i64>) -> Result<Option<Level>, StoreError> {
@@ -349,24 +369,25 @@ pub(crate) const ACTIVITY_COLUMNS: &str = "id, customer_id, occurred_at, method,
     duration_minutes, content, progress, attitude, attitude_note, next_step, next_follow_up, \
     gift_value_fen, owner_id, version, created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ActivityRow {
-    pub id: String,
-    customer_id: String,
-    pub occurred_at: i64,
-    method: String,
-    duration_minutes: Option<i64>,
-    content: String,
-    progress: Option<String>,
-    attitude: Option<String>,
-    attitude_note: Option<String>,
-    next_step: Option<String>,
-    pub next_follow_up: Option<String>,
-    gift_value_fen: Option<i64>,
-    owner_id: String,
-    version: i64,
-    created_at: i64,
-    updated_at: i64,
+row! {
+    pub(crate) struct ActivityRow {
+        pub id: String,
+        customer_id: String,
+        pub occurred_at: i64,
+        method: String,
+        duration_minutes: Option<i64>,
+        content: String,
+        progress: Option<String>,
+        attitude: Option<String>,
+        attitude_note: Option<String>,
+        next_step: Option<String>,
+        pub next_follow_up: Option<String>,
+        gift_value_fen: Option<i64>,
+        owner_id: String,
+        version: i64,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<ActivityRow> for Activity {
@@ -415,15 +436,16 @@ pub(crate) fn activity_fields(a: &Activity) -> Fields {
 
 pub(crate) const AUDIT_COLUMNS: &str = "id, at, actor_id, action, entity, entity_id, changes";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct AuditRow {
-    pub id: String,
-    pub at: i64,
-    actor_id: Option<String>,
-    action: String,
-    entity: String,
-    entity_id: String,
-    changes: String,
+row! {
+    pub(crate) struct AuditRow {
+        pub id: String,
+        pub at: i64,
+        actor_id: Option<String>,
+        action: String,
+        entity: String,
+        entity_id: String,
+        changes: String,
+    }
 }
 
 impl TryFrom<AuditRow> for AuditEntry {
@@ -454,11 +476,12 @@ pub(crate) fn audit_values(e: &AuditEntry) -> [Value; 7] {
     ]
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ResponseRow {
-    fingerprint: String,
-    status: i64,
-    body: String,
+row! {
+    pub(crate) struct ResponseRow {
+        fingerprint: String,
+        status: i64,
+        body: String,
+    }
 }
 
 impl TryFrom<ResponseRow> for StoredResponse {
@@ -474,14 +497,15 @@ impl TryFrom<ResponseRow> for StoredResponse {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct TemplateRow {
-    key: String,
-    version: i64,
-    source: String,
-    builtin: bool,
-    created_at: i64,
-    created_by: Option<String>,
+row! {
+    pub(crate) struct TemplateRow {
+        key: String,
+        version: i64,
+        source: String,
+        builtin: bool,
+        created_at: i64,
+        created_by: Option<String>,
+    }
 }
 
 pub(crate) const TEMPLATE_COLUMNS: &str = "key, version, source, builtin, created_at, created_by";
@@ -517,28 +541,29 @@ pub(crate) const CASE_COLUMNS: &str = "id, customer_id, template_key, template_v
     expected_cost_fen, next_step, status, stage, stage_entered_at, stage_due_at, outcome_reason, \
     version, created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CaseRow {
-    pub id: String,
-    customer_id: String,
-    template_key: String,
-    template_version: i64,
-    title: String,
-    owner_id: String,
-    expected_amount_fen: Option<i64>,
-    expected_close_date: Option<String>,
-    competitors: Option<String>,
-    obstacles: Option<String>,
-    expected_cost_fen: Option<i64>,
-    next_step: Option<String>,
-    status: String,
-    stage: String,
-    stage_entered_at: i64,
-    pub stage_due_at: Option<i64>,
-    outcome_reason: Option<String>,
-    version: i64,
-    created_at: i64,
-    updated_at: i64,
+row! {
+    pub(crate) struct CaseRow {
+        pub id: String,
+        customer_id: String,
+        template_key: String,
+        template_version: i64,
+        title: String,
+        owner_id: String,
+        expected_amount_fen: Option<i64>,
+        expected_close_date: Option<String>,
+        competitors: Option<String>,
+        obstacles: Option<String>,
+        expected_cost_fen: Option<i64>,
+        next_step: Option<String>,
+        status: String,
+        stage: String,
+        stage_entered_at: i64,
+        pub stage_due_at: Option<i64>,
+        outcome_reason: Option<String>,
+        version: i64,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<CaseRow> for DevelopmentCase {
@@ -604,17 +629,18 @@ pub(crate) fn case_fields(c: &DevelopmentCase) -> Fields {
 pub(crate) const EVENT_COLUMNS: &str =
     "id, case_id, at, actor_id, kind, from_stage, to_stage, reason, comment";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct EventRow {
-    id: String,
-    pub case_id: String,
-    at: i64,
-    actor_id: Option<String>,
-    kind: String,
-    from_stage: Option<String>,
-    to_stage: Option<String>,
-    reason: Option<String>,
-    comment: Option<String>,
+row! {
+    pub(crate) struct EventRow {
+        id: String,
+        pub case_id: String,
+        at: i64,
+        actor_id: Option<String>,
+        kind: String,
+        from_stage: Option<String>,
+        to_stage: Option<String>,
+        reason: Option<String>,
+        comment: Option<String>,
+    }
 }
 
 impl TryFrom<EventRow> for CaseEvent {
@@ -652,20 +678,21 @@ pub(crate) fn event_values(e: &CaseEvent) -> [Value; 9] {
 pub(crate) const APPROVAL_COLUMNS: &str = "id, kind, case_id, stage, requested_by, approver_id, \
     status, comment, requested_at, decided_at, due_at, version";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ApprovalRow {
-    pub id: String,
-    kind: String,
-    case_id: Option<String>,
-    stage: Option<String>,
-    requested_by: String,
-    approver_id: String,
-    status: String,
-    comment: Option<String>,
-    pub requested_at: i64,
-    decided_at: Option<i64>,
-    due_at: Option<i64>,
-    version: i64,
+row! {
+    pub(crate) struct ApprovalRow {
+        pub id: String,
+        kind: String,
+        case_id: Option<String>,
+        stage: Option<String>,
+        requested_by: String,
+        approver_id: String,
+        status: String,
+        comment: Option<String>,
+        pub requested_at: i64,
+        decided_at: Option<i64>,
+        due_at: Option<i64>,
+        version: i64,
+    }
 }
 
 impl TryFrom<ApprovalRow> for Approval {
@@ -705,11 +732,12 @@ pub(crate) fn approval_fields(a: &Approval) -> Fields {
     ]
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CalendarDayRow {
-    date: String,
-    kind: String,
-    name: String,
+row! {
+    pub(crate) struct CalendarDayRow {
+        date: String,
+        kind: String,
+        name: String,
+    }
 }
 
 impl TryFrom<CalendarDayRow> for CalendarDay {
@@ -756,21 +784,22 @@ fn at_opt(column: &str, v: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreEr
 pub(crate) const FORM_COLUMNS: &str = "id, template_key, template_version, customer_id, \
     case_id, answers, score, max_score, grade, capped, red_flags, filled_by, filled_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct FormRow {
-    pub id: String,
-    template_key: String,
-    template_version: i64,
-    customer_id: String,
-    case_id: Option<String>,
-    answers: String,
-    score: i64,
-    max_score: i64,
-    grade: Option<String>,
-    capped: bool,
-    red_flags: String,
-    filled_by: String,
-    pub filled_at: i64,
+row! {
+    pub(crate) struct FormRow {
+        pub id: String,
+        template_key: String,
+        template_version: i64,
+        customer_id: String,
+        case_id: Option<String>,
+        answers: String,
+        score: i64,
+        max_score: i64,
+        grade: Option<String>,
+        capped: bool,
+        red_flags: String,
+        filled_by: String,
+        pub filled_at: i64,
+    }
 }
 
 impl TryFrom<FormRow> for FilledForm {
@@ -818,15 +847,16 @@ pub(crate) fn form_values(f: &FilledForm) -> Result<[Value; 13], StoreError> {
 pub(crate) const CREDIT_PROFILE_COLUMNS: &str =
     "customer_id, grade, limit_fen, payment_terms_days, proposed_grade, version, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CreditProfileRow {
-    customer_id: String,
-    grade: Option<String>,
-    limit_fen: Option<i64>,
-    payment_terms_days: Option<i64>,
-    proposed_grade: Option<String>,
-    version: i64,
-    updated_at: i64,
+row! {
+    pub(crate) struct CreditProfileRow {
+        customer_id: String,
+        grade: Option<String>,
+        limit_fen: Option<i64>,
+        payment_terms_days: Option<i64>,
+        proposed_grade: Option<String>,
+        version: i64,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<CreditProfileRow> for CreditProfile {
@@ -861,25 +891,26 @@ pub(crate) const CREDIT_CHANGE_COLUMNS: &str = "id, customer_id, from_grade, to_
     reason, status, raised_by, triggered_at, submit_due_at, submitted_by, submitted_at, \
     verifier_id, verify_due_at, decided_at, review_opinion, version";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CreditChangeRow {
-    pub id: String,
-    customer_id: String,
-    from_grade: Option<String>,
-    to_grade: String,
-    form_id: Option<String>,
-    reason: Option<String>,
-    status: String,
-    raised_by: String,
-    pub triggered_at: i64,
-    submit_due_at: i64,
-    submitted_by: Option<String>,
-    submitted_at: Option<i64>,
-    verifier_id: Option<String>,
-    verify_due_at: Option<i64>,
-    decided_at: Option<i64>,
-    review_opinion: Option<String>,
-    version: i64,
+row! {
+    pub(crate) struct CreditChangeRow {
+        pub id: String,
+        customer_id: String,
+        from_grade: Option<String>,
+        to_grade: String,
+        form_id: Option<String>,
+        reason: Option<String>,
+        status: String,
+        raised_by: String,
+        pub triggered_at: i64,
+        submit_due_at: i64,
+        submitted_by: Option<String>,
+        submitted_at: Option<i64>,
+        verifier_id: Option<String>,
+        verify_due_at: Option<i64>,
+        decided_at: Option<i64>,
+        review_opinion: Option<String>,
+        version: i64,
+    }
 }
 
 impl TryFrom<CreditChangeRow> for CreditChange {
@@ -932,22 +963,23 @@ pub(crate) const FINANCIAL_PERIOD_COLUMNS: &str = "id, customer_id, period_start
     current_assets_fen, current_liabilities_fen, revenue_fen, net_profit_fen, total_assets_fen, \
     accounts_receivable_fen, inventory_fen, cost_of_goods_sold_fen, created_by, created_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct FinancialPeriodRow {
-    id: String,
-    customer_id: String,
-    period_start: String,
-    period_end: String,
-    current_assets_fen: Option<i64>,
-    current_liabilities_fen: Option<i64>,
-    revenue_fen: Option<i64>,
-    net_profit_fen: Option<i64>,
-    total_assets_fen: Option<i64>,
-    accounts_receivable_fen: Option<i64>,
-    inventory_fen: Option<i64>,
-    cost_of_goods_sold_fen: Option<i64>,
-    created_by: String,
-    created_at: i64,
+row! {
+    pub(crate) struct FinancialPeriodRow {
+        id: String,
+        customer_id: String,
+        period_start: String,
+        period_end: String,
+        current_assets_fen: Option<i64>,
+        current_liabilities_fen: Option<i64>,
+        revenue_fen: Option<i64>,
+        net_profit_fen: Option<i64>,
+        total_assets_fen: Option<i64>,
+        accounts_receivable_fen: Option<i64>,
+        inventory_fen: Option<i64>,
+        cost_of_goods_sold_fen: Option<i64>,
+        created_by: String,
+        created_at: i64,
+    }
 }
 
 impl TryFrom<FinancialPeriodRow> for FinancialPeriod {
@@ -1002,16 +1034,17 @@ pub(crate) fn financial_period_values(p: &FinancialPeriod) -> Result<Vec<Value>,
 pub(crate) const NOTIFICATION_COLUMNS: &str =
     "id, user_id, subject, text_zh, text_en, link, created_at, read_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct NotificationRow {
-    pub id: String,
-    user_id: String,
-    subject: String,
-    text_zh: String,
-    text_en: String,
-    link: Option<String>,
-    pub created_at: i64,
-    read_at: Option<i64>,
+row! {
+    pub(crate) struct NotificationRow {
+        pub id: String,
+        user_id: String,
+        subject: String,
+        text_zh: String,
+        text_en: String,
+        link: Option<String>,
+        pub created_at: i64,
+        read_at: Option<i64>,
+    }
 }
 
 impl TryFrom<NotificationRow> for Notification {

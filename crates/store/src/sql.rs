@@ -3,7 +3,6 @@
 
 use sqlx::postgres::PgRow;
 use sqlx::query::Query;
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Database, FromRow};
 
 /// A value bound to a placeholder, in its storage representation.
@@ -119,6 +118,39 @@ impl Sql {
         &self.text
     }
 
+    /// The text SQLite prepares: `?` placeholders when they can be, else `$N`.
+    pub(crate) fn lite_text(&self) -> &str {
+        self.anonymous_text()
+    }
+
+    /// Binds the arguments to a statement prepared from [`Sql::lite_text`]:
+    /// a `$N` parameter to the Nth argument, an anonymous one to the next.
+    pub(crate) fn bind_lite(&self, stmt: &mut rusqlite::Statement<'_>) -> rusqlite::Result<()> {
+        let count = stmt.parameter_count();
+        if count != self.args.len() {
+            return Err(rusqlite::Error::InvalidParameterCount(
+                self.args.len(),
+                count,
+            ));
+        }
+        for i in 1..=count {
+            let n = stmt
+                .parameter_name(i)
+                .and_then(|name| name.strip_prefix('$')?.parse::<usize>().ok())
+                .unwrap_or(i);
+            let value = self
+                .args
+                .get(n.wrapping_sub(1))
+                .ok_or(rusqlite::Error::InvalidParameterCount(n, self.args.len()))?;
+            match value {
+                Value::Text(v) => stmt.raw_bind_parameter(i, v)?,
+                Value::Int(v) => stmt.raw_bind_parameter(i, v)?,
+                Value::Bool(v) => stmt.raw_bind_parameter(i, v)?,
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn query<DB: Backend>(&self) -> Query<'_, DB, DB::Arguments<'_>> {
         self.args
             .iter()
@@ -159,13 +191,72 @@ macro_rules! backend {
     )+};
 }
 
-backend!(sqlx::Sqlite => Sql::anonymous_text, sqlx::Postgres => Sql::numbered_text);
+backend!(sqlx::Postgres => Sql::numbered_text);
 
 /// A row type both backends can decode.
-pub(crate) trait Row:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
+pub(crate) trait Row: for<'r> FromRow<'r, PgRow> + LiteRow + Send + Unpin {}
+
+impl<T> Row for T where T: for<'r> FromRow<'r, PgRow> + LiteRow + Send + Unpin {}
+
+/// A row type decoded from SQLite: its columns are found by name once per
+/// statement ([`LiteRow::plan`]), then read by position from each row.
+pub(crate) trait LiteRow: Sized {
+    /// The position in the statement's columns of each value the row reads.
+    fn plan(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<Vec<usize>>;
+
+    fn from_lite(row: &rusqlite::Row<'_>, at: &[usize]) -> rusqlite::Result<Self>;
 }
 
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{}
+/// The value a row reads `k`-th, at the position its plan found.
+pub(crate) fn column<T: rusqlite::types::FromSql>(
+    row: &rusqlite::Row<'_>,
+    at: &[usize],
+    k: usize,
+) -> rusqlite::Result<T> {
+    row.get(at.get(k).copied().unwrap_or(usize::MAX))
+}
+
+/// Declares a row struct decoded by name on both backends: sqlx's
+/// `FromRow` for PostgreSQL and [`LiteRow`] for SQLite.
+macro_rules! row {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident { $($fvis:vis $field:ident : $ty:ty),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(sqlx::FromRow)]
+        $vis struct $name { $($fvis $field: $ty),* }
+
+        impl $crate::sql::LiteRow for $name {
+            fn plan(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<Vec<usize>> {
+                [$(stringify!($field)),*].iter().map(|f| stmt.column_index(f)).collect()
+            }
+
+            fn from_lite(row: &rusqlite::Row<'_>, at: &[usize]) -> rusqlite::Result<Self> {
+                let mut k = 0..;
+                Ok($name {
+                    $($field: $crate::sql::column(row, at, k.next().unwrap_or(usize::MAX))?),*
+                })
+            }
+        }
+    };
+}
+pub(crate) use row;
+
+/// Tuples are decoded by position.
+macro_rules! tuple_rows {
+    ($(($($t:ident),+)),+) => {$(
+        impl<$($t: rusqlite::types::FromSql),+> LiteRow for ($($t,)+) {
+            fn plan(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<Vec<usize>> {
+                Ok((0..stmt.column_count()).collect())
+            }
+
+            fn from_lite(row: &rusqlite::Row<'_>, at: &[usize]) -> rusqlite::Result<Self> {
+                let mut k = 0..;
+                Ok(($(column::<$t>(row, at, k.next().unwrap_or(usize::MAX))?,)+))
+            }
+        }
+    )+};
+}
+
+tuple_rows!((A), (A, B));

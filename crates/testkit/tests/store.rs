@@ -400,3 +400,60 @@ async fn a_bulk_import_refreshes_the_planner_statistics_on_postgres() {
         .unwrap();
     assert_eq!(analyzed(&mut conn).await, ["customer_grams", "customers"]);
 }
+
+/// A database that sqlx's migrator brought up to date (every Tuoke before
+/// the store ran SQLite on rusqlite) is accepted as it is, and keeps its
+/// data; one whose applied migration differs from this version's is
+/// refused rather than run against.
+#[tokio::test]
+async fn a_sqlite_database_migrated_by_sqlx_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let options = url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::migrate!("../store/migrations/sqlite")
+        .run(&mut conn)
+        .await
+        .unwrap();
+    let applied: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let mut fx = Fixtures::new();
+    let owner = fx.user("laowang", tuoke_core::Role::Rep);
+    let audit = fx.audit(
+        None,
+        AuditAction::Create,
+        "user",
+        owner.id,
+        None,
+        Some(&owner),
+    );
+    let db = tuoke_store::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    db.insert_user(&owner, "hash", &audit).await.unwrap();
+    db.migrate().await.unwrap();
+    assert_eq!(db.count_users().await.unwrap(), 1);
+    let after: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(after, applied, "no migration was applied twice");
+
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let refused = tuoke_store::Db::connect(&url)
+        .await
+        .unwrap()
+        .migrate()
+        .await;
+    assert!(
+        matches!(&refused, Err(tuoke_app::ports::StoreError::Backend(m)) if m.contains("migration 1")),
+        "{refused:?}"
+    );
+}
