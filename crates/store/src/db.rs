@@ -15,30 +15,6 @@ use crate::sql::{Row, Sql};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The page cache of each SQLite connection, in KiB when negative. At a
-/// million customers the 2 MB default holds neither the search index's
-/// pages nor the list's: every statement re-read them from the OS cache
-/// (docs/PERFORMANCE.md).
-pub(crate) const SQLITE_CACHE_SIZE: &str = "-16384";
-
-/// The WAL size, in pages, at which a commit checkpoints it into the
-/// database file (SQLite's default is 1,000, 4 MB). A checkpoint writes
-/// each page once however many commits changed it, and a create changes
-/// about 30 pages, several of them the same from one create to the next
-/// (the last pages of the tables and indexes it appends to): with the
-/// default, a checkpoint ran every 35 creates and was a tenth of the
-/// server's CPU (docs/PERFORMANCE.md).
-pub(crate) const SQLITE_WAL_AUTOCHECKPOINT: &str = "10000";
-
-/// Connections that read a SQLite file: twice the cores, 4 to 16. A
-/// statement holds one only while SQLite runs it, never across an
-/// `await`, so more than the threads that run statements would sit idle
-/// with cold page caches.
-fn sqlite_readers() -> usize {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    cores.saturating_mul(2).clamp(4, 16)
-}
-
 /// The database: SQLite or PostgreSQL, chosen by the URL.
 ///
 /// On SQLite, writes (transactions and single statements) go through one
@@ -98,11 +74,7 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
         let pool = match scheme {
-            "sqlite" => Pool::Sqlite(Arc::new(Lite::open(
-                url,
-                sqlite_readers(),
-                SQLITE_CACHE_SIZE,
-            )?)),
+            "sqlite" => Pool::Sqlite(Arc::new(Lite::open(url)?)),
             "postgres" | "postgresql" => {
                 Pool::Postgres(PgPoolOptions::new().connect(url).await.map_err(backend)?)
             }

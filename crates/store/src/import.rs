@@ -11,7 +11,8 @@ use tuoke_core::process::{CaseEvent, DevelopmentCase};
 use tuoke_core::text::search_grams;
 use tuoke_core::{Activity, AuditEntry, Contact, Customer, CustomerId};
 
-use crate::db::{Db, SQLITE_CACHE_SIZE, Tx, backend, micros, write_error};
+use crate::db::{Db, Tx, backend, micros, write_error};
+use crate::lite::SQLITE_CACHE_SIZE;
 use crate::records::{
     ACTIVITY_COLUMNS, AUDIT_COLUMNS, ActivityRow, CASE_COLUMNS, CONTACT_COLUMNS, CUSTOMER_COLUMNS,
     CaseRow, ContactRow, CustomerRow, EVENT_COLUMNS, Fields, activity_fields, audit_values,

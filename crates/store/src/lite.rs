@@ -29,9 +29,34 @@ use crate::sql::{LiteRow, Sql};
 /// import` running beside `tuoke serve`) before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Prepared statements each connection keeps: the store has about 150
-/// distinct statement texts besides the lists built from filters.
+/// Prepared statements each connection keeps (rusqlite's default is 16):
+/// the store's fixed statements and the most recent lists built from
+/// filters.
 const STATEMENT_CACHE: usize = 256;
+
+/// The page cache of each SQLite connection, in KiB when negative. At a
+/// million customers the 2 MB default holds neither the search index's
+/// pages nor the list's: every statement re-read them from the OS cache
+/// (docs/PERFORMANCE.md).
+pub(crate) const SQLITE_CACHE_SIZE: &str = "-16384";
+
+/// The WAL size, in pages, at which a commit checkpoints it into the
+/// database file (SQLite's default is 1,000, 4 MB). A checkpoint writes
+/// each page once however many commits changed it, and a create changes
+/// about 30 pages, several of them the same from one create to the next
+/// (the last pages of the tables and indexes it appends to): with the
+/// default, a checkpoint ran every 35 creates and was a tenth of the
+/// server's CPU (docs/PERFORMANCE.md).
+const SQLITE_WAL_AUTOCHECKPOINT: &str = "10000";
+
+/// Connections that read a SQLite file: twice the cores, 4 to 16. A
+/// statement holds one only while SQLite runs it, never across an
+/// `await`, so more than the threads that run statements would sit idle
+/// with cold page caches.
+fn sqlite_readers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    cores.saturating_mul(2).clamp(4, 16)
+}
 
 /// A SQLite database: the connections that read and the one that writes.
 pub(crate) struct Lite {
@@ -52,8 +77,8 @@ impl std::fmt::Debug for Lite {
 
 impl Lite {
     /// Opens `sqlite://PATH`, `sqlite:PATH` (created if missing) or
-    /// `sqlite::memory:`; `readers` connections read a file.
-    pub(crate) fn open(url: &str, readers: usize, cache_size: &str) -> Result<Lite, StoreError> {
+    /// `sqlite::memory:`.
+    pub(crate) fn open(url: &str) -> Result<Lite, StoreError> {
         let rest = url.strip_prefix("sqlite:").unwrap_or(url);
         let rest = rest.strip_prefix("//").unwrap_or(rest);
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -71,7 +96,7 @@ impl Lite {
                 )
             }
             .map_err(backend)?;
-            configure(&conn, cache_size).map_err(backend)?;
+            configure(&conn).map_err(backend)?;
             Ok(conn)
         };
         // The writer first: it creates the file and puts it in WAL mode.
@@ -79,7 +104,7 @@ impl Lite {
         let readers = if in_memory {
             vec![writer.clone()]
         } else {
-            (0..readers.max(1))
+            (0..sqlite_readers())
                 .map(|_| open().map(|c| Arc::new(Mutex::new(c))))
                 .collect::<Result<_, _>>()?
         };
@@ -190,7 +215,7 @@ impl Lite {
     }
 }
 
-fn configure(conn: &Connection, cache_size: &str) -> rusqlite::Result<()> {
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // `journal_mode` answers a row; the others answer none.
@@ -198,10 +223,9 @@ fn configure(conn: &Connection, cache_size: &str) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
-         PRAGMA cache_size = {cache_size};
+         PRAGMA cache_size = {SQLITE_CACHE_SIZE};
          PRAGMA temp_store = memory;
-         PRAGMA wal_autocheckpoint = {};",
-        crate::db::SQLITE_WAL_AUTOCHECKPOINT
+         PRAGMA wal_autocheckpoint = {SQLITE_WAL_AUTOCHECKPOINT};"
     ))
 }
 

@@ -1,9 +1,9 @@
 //! Backend-neutral statements: SQL text with `$N` placeholders (which both
 //! SQLite and PostgreSQL accept) and the values bound to them.
 
-use sqlx::postgres::PgRow;
+use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
-use sqlx::{Database, FromRow};
+use sqlx::{FromRow, Postgres};
 
 /// A value bound to a placeholder, in its storage representation.
 #[derive(Debug, Clone)]
@@ -109,18 +109,9 @@ impl Sql {
         }
     }
 
-    /// `?` placeholders when they can be, else `$N`.
-    fn anonymous_text(&self) -> &str {
-        self.anonymous.as_deref().unwrap_or(&self.text)
-    }
-
-    fn numbered_text(&self) -> &str {
-        &self.text
-    }
-
     /// The text SQLite prepares: `?` placeholders when they can be, else `$N`.
     pub(crate) fn lite_text(&self) -> &str {
-        self.anonymous_text()
+        self.anonymous.as_deref().unwrap_or(&self.text)
     }
 
     /// Binds the arguments to a statement prepared from [`Sql::lite_text`]:
@@ -151,47 +142,18 @@ impl Sql {
         Ok(())
     }
 
-    pub(crate) fn query<DB: Backend>(&self) -> Query<'_, DB, DB::Arguments<'_>> {
+    /// The statement for PostgreSQL, with its `$N` text.
+    pub(crate) fn query(&self) -> Query<'_, Postgres, PgArguments> {
         self.args
             .iter()
             .cloned()
-            .fold(sqlx::query(DB::text(self)), DB::bind)
+            .fold(sqlx::query(&self.text), |query, value| match value {
+                Value::Text(v) => query.bind(v),
+                Value::Int(v) => query.bind(v),
+                Value::Bool(v) => query.bind(v),
+            })
     }
 }
-
-/// A database the store runs on: it can bind every [`Value`].
-pub(crate) trait Backend: Database {
-    /// The statement's text as this backend takes it best.
-    fn text(sql: &Sql) -> &str;
-
-    fn bind<'q>(
-        query: Query<'q, Self, Self::Arguments<'q>>,
-        value: Value,
-    ) -> Query<'q, Self, Self::Arguments<'q>>;
-}
-
-macro_rules! backend {
-    ($($db:ty => $text:expr),+) => {$(
-        impl Backend for $db {
-            fn text(sql: &Sql) -> &str {
-                $text(sql)
-            }
-
-            fn bind<'q>(
-                query: Query<'q, Self, Self::Arguments<'q>>,
-                value: Value,
-            ) -> Query<'q, Self, Self::Arguments<'q>> {
-                match value {
-                    Value::Text(v) => query.bind(v),
-                    Value::Int(v) => query.bind(v),
-                    Value::Bool(v) => query.bind(v),
-                }
-            }
-        }
-    )+};
-}
-
-backend!(sqlx::Postgres => Sql::numbered_text);
 
 /// A row type both backends can decode.
 pub(crate) trait Row: for<'r> FromRow<'r, PgRow> + LiteRow + Send + Unpin {}
