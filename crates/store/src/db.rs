@@ -194,7 +194,7 @@ impl Tx {
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.commit().map_err(backend),
+            Tx::Sqlite(t) => t.commit().await.map_err(backend),
             Tx::Postgres(t) => t.commit().await.map_err(backend),
         }
     }

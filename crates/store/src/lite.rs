@@ -8,18 +8,31 @@
 //! statements is a few microseconds to a few milliseconds, so here a
 //! statement runs where it is asked for, on a connection taken from a small
 //! pool and given back before the next `await`; a transaction holds the one
-//! writer connection from `BEGIN` to `COMMIT`. Between statements a task
-//! spends one unit of tokio's cooperative budget, so a long import yields
-//! to the other requests as an I/O-bound task would.
+//! writer connection from its first statement to its last. Between
+//! statements a task spends one unit of tokio's cooperative budget, so a
+//! long import yields to the other requests as an I/O-bound task would.
+//!
+//! Transactions commit in groups. Committing a small transaction was half
+//! of the server's work under concurrent writes: writing each changed page
+//! to the WAL, checkpointing, and resetting caches
+//! (docs/PERFORMANCE.md). So each transaction is a savepoint inside a
+//! group's transaction: when it ends while others wait for the writer, it
+//! hands the writer on and waits for the group's `COMMIT`, which the last
+//! one in line runs. A transaction that fails rolls back to its savepoint,
+//! undoing its own changes only; a `COMMIT` that fails fails the whole
+//! group, and every member is told. No one is told a write is done before
+//! it is committed.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use rusqlite::ffi;
+
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use sqlx::migrate::Migrator;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 use tuoke_app::ports::StoreError;
 
 use crate::db::backend;
@@ -49,6 +62,11 @@ pub(crate) const SQLITE_CACHE_SIZE: &str = "-16384";
 /// server's CPU (docs/PERFORMANCE.md).
 const SQLITE_WAL_AUTOCHECKPOINT: &str = "10000";
 
+/// The most transactions one `COMMIT` takes. A group grows only while
+/// writers wait in line, about as many as the clients writing at once;
+/// this bounds how long the first one waits behind the others.
+const MAX_GROUP: usize = 64;
+
 /// Connections that read a SQLite file: twice the cores, 4 to 16. A
 /// statement holds one only while SQLite runs it, never across an
 /// `await`, so more than the threads that run statements would sit idle
@@ -63,9 +81,33 @@ pub(crate) struct Lite {
     /// Reads take any free one. An in-memory database lives in one
     /// connection, so there this is the writer alone.
     readers: Vec<Arc<Mutex<Connection>>>,
-    writer: Arc<Mutex<Connection>>,
+    writer: Arc<Mutex<Writer>>,
+    /// Tasks waiting in [`Lite::begin`] for the writer.
+    queued: Arc<AtomicUsize>,
     next: AtomicUsize,
 }
+
+/// The connection that writes, and the group whose transaction is open on
+/// it, or is next to open.
+struct Writer {
+    conn: Connection,
+    group: Group,
+}
+
+/// Transactions that share one `COMMIT`. A group with members has its
+/// transaction open.
+#[derive(Default)]
+struct Group {
+    /// Where the outcome of the `COMMIT` is told to the members waiting.
+    outcome: Arc<watch::Sender<Option<Outcome>>>,
+    /// The members that joined, and the ones among them that ended their
+    /// savepoint and wait for the `COMMIT`.
+    joined: usize,
+    waiting: usize,
+}
+
+/// A group's `COMMIT`: done, or the SQLite error that failed it.
+type Outcome = Result<(), (ffi::Error, String)>;
 
 impl std::fmt::Debug for Lite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,9 +142,10 @@ impl Lite {
             Ok(conn)
         };
         // The writer first: it creates the file and puts it in WAL mode.
-        let writer = Arc::new(Mutex::new(open()?));
+        let writer = open()?;
         let readers = if in_memory {
-            vec![writer.clone()]
+            // An in-memory database lives in one connection.
+            vec![]
         } else {
             (0..sqlite_readers())
                 .map(|_| open().map(|c| Arc::new(Mutex::new(c))))
@@ -110,7 +153,11 @@ impl Lite {
         };
         Ok(Lite {
             readers,
-            writer,
+            writer: Arc::new(Mutex::new(Writer {
+                conn: writer,
+                group: Group::default(),
+            })),
+            queued: Arc::default(),
             next: AtomicUsize::new(0),
         })
     }
@@ -121,8 +168,15 @@ impl Lite {
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
         let n = self.readers.len();
+        if n == 0 {
+            let writer = self.writer.lock().await;
+            let result = f(&writer.conn);
+            drop(writer);
+            tokio::task::consume_budget().await;
+            return result;
+        }
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
         let free = (0..n).find_map(|i| self.readers[(start + i) % n].try_lock().ok());
         let conn = match free {
             Some(conn) => conn,
@@ -134,20 +188,43 @@ impl Lite {
         result
     }
 
-    /// Runs one statement on the writer outside a transaction.
+    /// Runs one statement that writes, as a transaction of its own.
     pub(crate) async fn write(&self, sql: &Sql) -> rusqlite::Result<u64> {
-        let conn = self.writer.clone().lock_owned().await;
-        let sql = sql.clone();
-        let result = wait_for_lock(conn, move |c| execute(c, &sql)).await;
-        tokio::task::consume_budget().await;
-        result.map(|(_, changed)| changed)
+        let mut tx = self.begin().await?;
+        let changed = tx.run(|c| execute(c, sql)).await?;
+        tx.commit().await?;
+        Ok(changed)
     }
 
-    /// Takes the writer and opens a write transaction on it.
+    /// Takes the writer and opens a write transaction on it: a savepoint in
+    /// the open group's transaction, or in a new one.
     pub(crate) async fn begin(&self) -> rusqlite::Result<Tx> {
-        let conn = self.writer.clone().lock_owned().await;
-        let (conn, ()) = wait_for_lock(conn, |c| c.execute_batch("BEGIN IMMEDIATE")).await?;
-        Ok(Tx { conn })
+        let in_line = InLine::join(&self.queued);
+        let mut writer = self.writer.clone().lock_owned().await;
+        drop(in_line);
+        let lost = writer.conn.is_autocommit();
+        if writer.group.joined >= MAX_GROUP || (writer.group.joined > 0 && lost) {
+            // A group full, or whose transaction was lost (see `finish`),
+            // ends first; its members are told how.
+            let _ = writer.finish();
+        }
+        if writer.group.joined == 0 {
+            writer = wait_for_lock(writer, |w| w.conn.execute_batch("BEGIN IMMEDIATE"))
+                .await?
+                .0;
+        }
+        if let Err(e) = writer.conn.execute_batch("SAVEPOINT tx") {
+            writer.end_member();
+            return Err(e);
+        }
+        writer.group.joined += 1;
+        let group = writer.group.outcome.clone();
+        Ok(Tx {
+            writer: Some(writer),
+            group,
+            mutex: self.writer.clone(),
+            queued: self.queued.clone(),
+        })
     }
 
     /// Applies `migrator`'s migrations not yet applied, each in its own
@@ -155,7 +232,8 @@ impl Lite {
     /// (databases migrated by sqlx before carry on), and refusing a
     /// database whose applied migrations differ from these.
     pub(crate) async fn migrate(&self, migrator: &Migrator) -> Result<(), StoreError> {
-        let mut conn = self.writer.lock().await;
+        let mut writer = self.writer.lock().await;
+        let conn = &mut writer.conn;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
                 version BIGINT PRIMARY KEY,
@@ -234,14 +312,17 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// held does it wait, on a blocking thread, so that the runtime's workers
 /// go on serving reads meanwhile.
 async fn wait_for_lock<T: Send + 'static>(
-    conn: OwnedMutexGuard<Connection>,
-    f: impl Fn(&Connection) -> rusqlite::Result<T> + Send + 'static,
-) -> rusqlite::Result<(OwnedMutexGuard<Connection>, T)> {
-    let first = conn.busy_timeout(Duration::ZERO).and_then(|()| f(&conn));
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    writer: OwnedMutexGuard<Writer>,
+    f: impl Fn(&Writer) -> rusqlite::Result<T> + Send + 'static,
+) -> rusqlite::Result<(OwnedMutexGuard<Writer>, T)> {
+    let first = writer
+        .conn
+        .busy_timeout(Duration::ZERO)
+        .and_then(|()| f(&writer));
+    writer.conn.busy_timeout(BUSY_TIMEOUT)?;
     match first {
         Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => {
-            tokio::task::spawn_blocking(move || f(&conn).map(|done| (conn, done)))
+            tokio::task::spawn_blocking(move || f(&writer).map(|done| (writer, done)))
                 .await
                 .unwrap_or_else(|_| {
                     Err(rusqlite::Error::SqliteFailure(
@@ -250,13 +331,98 @@ async fn wait_for_lock<T: Send + 'static>(
                     ))
                 })
         }
-        first => first.map(|done| (conn, done)),
+        first => first.map(|done| (writer, done)),
     }
 }
 
-/// An open write transaction; dropping it rolls back.
+/// Counts a task among those waiting in line for the writer while it
+/// lives.
+struct InLine<'a>(&'a AtomicUsize);
+
+impl<'a> InLine<'a> {
+    fn join(queued: &'a AtomicUsize) -> Self {
+        queued.fetch_add(1, Ordering::SeqCst);
+        InLine(queued)
+    }
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Writer {
+    /// Ends the group's transaction and tells its members the outcome.
+    /// SQLite rolls a whole transaction back by itself after some errors
+    /// (a full disk, an I/O error): then there is nothing to commit, and
+    /// the members who were waiting are told that their writes are lost.
+    fn finish(&mut self) -> Outcome {
+        if self.group.joined == 0 {
+            return Ok(());
+        }
+        let group = std::mem::take(&mut self.group);
+        let outcome = if self.conn.is_autocommit() {
+            Err((
+                ffi::Error::new(ffi::SQLITE_ABORT),
+                "the transaction was rolled back by an error in another write".into(),
+            ))
+        } else {
+            match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    // A failed COMMIT leaves the transaction open.
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(failure(e))
+                }
+            }
+        };
+        group.outcome.send_replace(Some(outcome.clone()));
+        outcome
+    }
+
+    /// After a member rolled back its savepoint: a group left without
+    /// members waiting for it ends, so that no transaction stays open (and
+    /// holds SQLite's write lock) with no one to end it.
+    fn end_member(&mut self) {
+        if self.group.waiting == 0 {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.group = Group::default();
+        }
+    }
+}
+
+fn failure(e: rusqlite::Error) -> (ffi::Error, String) {
+    match e {
+        rusqlite::Error::SqliteFailure(f, message) => {
+            let message = message.unwrap_or_else(|| f.to_string());
+            (f, message)
+        }
+        other => (ffi::Error::new(ffi::SQLITE_ERROR), other.to_string()),
+    }
+}
+
+/// A transaction used after it ended, which the store never does.
+fn ended() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        ffi::Error::new(ffi::SQLITE_MISUSE),
+        Some("the transaction has ended".into()),
+    )
+}
+
+fn outcome_error((f, message): (ffi::Error, String)) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(f, Some(message))
+}
+
+/// An open write transaction, a savepoint in its group's; dropping it
+/// rolls back.
 pub(crate) struct Tx {
-    conn: OwnedMutexGuard<Connection>,
+    /// The writer, held until the transaction ends.
+    writer: Option<OwnedMutexGuard<Writer>>,
+    /// Where the group's outcome is told.
+    group: Arc<watch::Sender<Option<Outcome>>>,
+    mutex: Arc<Mutex<Writer>>,
+    queued: Arc<AtomicUsize>,
 }
 
 impl Tx {
@@ -264,31 +430,78 @@ impl Tx {
         &mut self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
-        let result = f(&self.conn);
+        let Some(writer) = &self.writer else {
+            return Err(ended());
+        };
+        let result = f(&writer.conn);
         tokio::task::consume_budget().await;
         result
     }
 
-    /// A failed commit leaves the transaction open, and dropping the `Tx`
-    /// rolls it back.
-    pub(crate) fn commit(self) -> rusqlite::Result<()> {
-        self.conn.execute_batch("COMMIT")
+    /// Returns once the transaction is committed with its group. A failed
+    /// commit undoes the transaction.
+    pub(crate) async fn commit(mut self) -> rusqlite::Result<()> {
+        let Some(mut writer) = self.writer.take() else {
+            return Err(ended());
+        };
+        if let Err(e) = writer.conn.execute_batch("RELEASE tx") {
+            // Dropping the Tx undoes it.
+            self.writer = Some(writer);
+            return Err(e);
+        }
+        if self.queued.load(Ordering::SeqCst) == 0 || writer.group.joined >= MAX_GROUP {
+            return writer.finish().map_err(outcome_error);
+        }
+        // Others wait in line: the last of them commits for the group.
+        writer.group.waiting += 1;
+        drop(writer);
+        let mut told = self.group.subscribe();
+        loop {
+            tokio::select! {
+                biased;
+                // It cannot fail: this Tx holds a sender.
+                _ = told.wait_for(Option::is_some) => break,
+                mut writer = self.mutex.clone().lock_owned() => {
+                    // The writer came back with this group still open:
+                    // whoever was in line went away, so this one commits.
+                    if Arc::ptr_eq(&writer.group.outcome, &self.group) {
+                        return writer.finish().map_err(outcome_error);
+                    }
+                }
+            }
+        }
+        let outcome = self.group.borrow().clone();
+        outcome.map_or_else(|| Err(ended()), |o| o.map_err(outcome_error))
     }
 
-    pub(crate) fn rollback(self) -> rusqlite::Result<()> {
-        self.conn.execute_batch("ROLLBACK")
+    pub(crate) fn rollback(mut self) -> rusqlite::Result<()> {
+        self.undo()
+    }
+
+    /// Rolls the savepoint back, and the group's transaction with it if no
+    /// one waits for that.
+    fn undo(&mut self) -> rusqlite::Result<()> {
+        let Some(mut writer) = self.writer.take() else {
+            return Ok(());
+        };
+        let undone = writer.conn.execute_batch("ROLLBACK TO tx; RELEASE tx");
+        if writer.conn.is_autocommit() {
+            // SQLite rolled the whole transaction back itself: the members
+            // waiting are told their writes are lost.
+            let _ = writer.finish();
+        } else {
+            writer.end_member();
+        }
+        undone
     }
 }
 
 impl Drop for Tx {
-    /// Whatever ended the transaction, the writer goes back to the next
-    /// one in autocommit.
+    /// Whatever ended the transaction, its changes are undone unless it
+    /// committed.
     fn drop(&mut self) {
-        if !self.conn.is_autocommit() {
-            // Nothing to tell: the connection is back in autocommit either
-            // way, and the caller is already returning its own error.
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
+        // Nothing to tell: the caller is already returning its own error.
+        let _ = self.undo();
     }
 }
 

@@ -766,6 +766,55 @@ pub async fn duplicate_name_keys_and_credit_codes_are_conflicts(db: &dyn Store) 
     assert_eq!(none, None);
 }
 
+/// Writes that run at once (on SQLite, transactions that share a commit)
+/// each commit or fail on their own: a refused one takes nothing of the
+/// others with it, and each is told the truth about its own.
+pub async fn concurrent_writes_each_commit_or_fail_alone(db: &dyn Store) {
+    let mut w = World::new(db);
+    let owner = w.user("owner").await;
+    let audits = w.audit_count().await;
+    // Every third customer has the name of the one before it: of each such
+    // pair, the one that writes first is stored and the other refused.
+    let mut customers = Vec::new();
+    for i in 0..30 {
+        let name = if i % 3 == 2 {
+            format!("并发客户{}", i - 1)
+        } else {
+            format!("并发客户{i}")
+        };
+        let customer = w.fx.named_customer(&name, owner.id);
+        let audit = w.created("customer", customer.id, &customer);
+        customers.push((customer, audit));
+    }
+    // Each reads its customer back as soon as it is told the write is done,
+    // while the others may still be writing.
+    let results =
+        futures_util::future::join_all(customers.iter().map(async |(customer, audit)| {
+            let written = db.insert_customer(customer, audit).await;
+            (written, db.get_customer(customer.id).await)
+        }))
+        .await;
+
+    let mut stored = 0;
+    for (i, ((customer, _), (written, read))) in customers.iter().zip(&results).enumerate() {
+        match written {
+            Ok(()) => {
+                assert_eq!(read.as_ref().ok(), Some(customer), "customer {i}");
+                stored += 1;
+            }
+            Err(StoreError::Conflict { what }) => {
+                assert_eq!(what, "customers.name_key", "customer {i}");
+                assert!(matches!(read, Err(StoreError::NotFound)), "customer {i}");
+            }
+            Err(other) => panic!("customer {i}: {other:?}"),
+        }
+    }
+    assert_eq!(stored, 20, "{results:?}");
+    let names: BTreeSet<String> = customers.iter().map(|(c, _)| c.name.clone()).collect();
+    assert_eq!(names.len(), 20);
+    assert_eq!(w.audit_count().await, audits + 20);
+}
+
 pub async fn a_reference_to_a_missing_row_is_a_conflict_naming_it(db: &dyn Store) {
     let mut w = World::new(db);
     let owner = w.user("owner").await;

@@ -33,6 +33,7 @@ conformance_tests!(
     money_round_trips_exactly,
     a_customer_update_is_stored_and_a_stale_one_changes_nothing,
     duplicate_name_keys_and_credit_codes_are_conflicts,
+    concurrent_writes_each_commit_or_fail_alone,
     a_reference_to_a_missing_row_is_a_conflict_naming_it,
     customers_are_filtered_by_each_field,
     customer_visibility_limits_the_list_to_the_owners_given,
@@ -456,4 +457,48 @@ async fn a_sqlite_database_migrated_by_sqlx_carries_on() {
         matches!(&refused, Err(tuoke_app::ports::StoreError::Backend(m)) if m.contains("migration 1")),
         "{refused:?}"
     );
+}
+
+/// Writes that shared a commit, the last of them refused, leave no
+/// transaction open: another process (a `tuoke import` beside `tuoke
+/// serve`) can write at once instead of waiting for a lock no one will
+/// release.
+#[tokio::test]
+async fn concurrent_sqlite_writes_leave_the_file_free_for_another_process() {
+    let test = TestDb::fresh_sqlite().await;
+    let mut fx = Fixtures::new();
+    let owner = fx.user("laowang", tuoke_core::Role::Rep);
+    let audit = fx.audit(
+        None,
+        AuditAction::Create,
+        "user",
+        owner.id,
+        None,
+        Some(&owner),
+    );
+    test.db.insert_user(&owner, "hash", &audit).await.unwrap();
+    let first = fx.named_customer("并发客户甲", owner.id);
+    let second = fx.named_customer("并发客户乙", owner.id);
+    // The same name as the first: refused, and the last to write.
+    let refused = fx.named_customer("并发客户甲", owner.id);
+    let writes = [&first, &second, &refused].map(|c| {
+        let audit = fx.audit(None, AuditAction::Create, "customer", c.id, None, Some(c));
+        (c, audit)
+    });
+    let results =
+        futures_util::future::join_all(writes.iter().map(|(c, a)| test.db.insert_customer(c, a)))
+            .await;
+    assert!(results[0].is_ok() && results[1].is_ok(), "{results:?}");
+    assert!(results[2].is_err(), "{results:?}");
+
+    let path = test.url.trim_start_matches("sqlite://");
+    let other = rusqlite::Connection::open(path).unwrap();
+    other.busy_timeout(std::time::Duration::ZERO).unwrap();
+    other
+        .execute_batch("BEGIN IMMEDIATE; DELETE FROM sessions; COMMIT")
+        .unwrap();
+    let names: i64 = other
+        .query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(names, 2);
 }
