@@ -80,8 +80,7 @@ impl<'a> World<'a> {
     }
 
     fn created<T: Serialize>(&mut self, entity: &str, id: impl ToString, record: &T) -> AuditEntry {
-        self.fx
-            .audit(None, AuditAction::Create, entity, id, None, Some(record))
+        self.fx.created(entity, id, record)
     }
 
     fn updated<T: Serialize>(

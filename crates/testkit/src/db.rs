@@ -447,6 +447,23 @@ impl Fixtures {
         }
     }
 
+    /// The audit entry of the creation of `record`, by no one.
+    pub fn created<T: Serialize>(
+        &mut self,
+        entity: &str,
+        entity_id: impl ToString,
+        record: &T,
+    ) -> AuditEntry {
+        self.audit(
+            None,
+            AuditAction::Create,
+            entity,
+            entity_id,
+            None,
+            Some(record),
+        )
+    }
+
     /// The audit entry of a change of `entity` from `before` to `after`.
     pub fn audit<T: Serialize>(
         &mut self,

@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Connection, PgConnection, SqliteConnection};
 use tuoke_app::ports::{FunnelFilter, Store, Visibility};
-use tuoke_core::AuditAction;
 use tuoke_testkit::conformance_tests;
 use tuoke_testkit::db::{Fixtures, TestDb};
 
@@ -85,6 +84,14 @@ conformance_tests!(
 
 type Schema = BTreeMap<String, Vec<String>>;
 
+/// A rep stored with the audit entry of their creation.
+async fn stored_user(db: &dyn Store, fx: &mut Fixtures, username: &str) -> tuoke_core::User {
+    let user = fx.user(username, tuoke_core::Role::Rep);
+    let audit = fx.created("user", user.id, &user);
+    db.insert_user(&user, "hash", &audit).await.unwrap();
+    user
+}
+
 fn schema(rows: Vec<(String, String)>) -> Schema {
     let mut tables = Schema::new();
     for (table, column) in rows {
@@ -154,14 +161,7 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
     let mut fx = Fixtures::new();
     let ghost = fx.user("ghost", tuoke_core::Role::Rep);
     let customer = fx.named_customer("孤儿", ghost.id);
-    let audit = fx.audit(
-        None,
-        tuoke_core::AuditAction::Create,
-        "customer",
-        customer.id,
-        None,
-        Some(&customer),
-    );
+    let audit = fx.created("customer", customer.id, &customer);
     let result = test.db.insert_customer(&customer, &audit).await;
     assert!(
         matches!(result, Err(tuoke_app::ports::StoreError::Conflict { ref what }) if what == "customers.owner_id"),
@@ -200,16 +200,7 @@ type Grams = BTreeSet<(String, String)>;
 /// name or none, ASCII case, spaces, one character.
 async fn customers_for_grams(db: &dyn Store) -> Vec<tuoke_core::Customer> {
     let mut fx = Fixtures::new();
-    let owner = fx.user("owner", tuoke_core::Role::Rep);
-    let audit = fx.audit(
-        None,
-        AuditAction::Create,
-        "user",
-        owner.id,
-        None,
-        Some(&owner),
-    );
-    db.insert_user(&owner, "hash", &audit).await.unwrap();
+    let owner = stored_user(db, &mut fx, "owner").await;
     let mut customers = Vec::new();
     for (name, short) in [
         ("深圳市瑞丰科技有限公司", Some("瑞丰")),
@@ -223,14 +214,7 @@ async fn customers_for_grams(db: &dyn Store) -> Vec<tuoke_core::Customer> {
             ..Default::default()
         };
         let customer = fx.customer(draft, owner.id);
-        let audit = fx.audit(
-            None,
-            AuditAction::Create,
-            "customer",
-            customer.id,
-            None,
-            Some(&customer),
-        );
+        let audit = fx.created("customer", customer.id, &customer);
         db.insert_customer(&customer, &audit).await.unwrap();
         customers.push(customer);
     }
@@ -363,16 +347,7 @@ async fn a_bulk_import_refreshes_the_planner_statistics_on_postgres() {
         return;
     };
     let mut fx = Fixtures::new();
-    let owner = fx.user("owner", tuoke_core::Role::Rep);
-    let audit = fx.audit(
-        None,
-        AuditAction::Create,
-        "user",
-        owner.id,
-        None,
-        Some(&owner),
-    );
-    test.db.insert_user(&owner, "hash", &audit).await.unwrap();
+    let owner = stored_user(&test.db, &mut fx, "owner").await;
     let mut conn = PgConnection::connect(&test.url).await.unwrap();
     let analyzed = async |conn: &mut PgConnection| -> Vec<String> {
         sqlx::query_scalar(
@@ -423,19 +398,9 @@ async fn a_sqlite_database_migrated_by_sqlx_carries_on() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    let mut fx = Fixtures::new();
-    let owner = fx.user("laowang", tuoke_core::Role::Rep);
-    let audit = fx.audit(
-        None,
-        AuditAction::Create,
-        "user",
-        owner.id,
-        None,
-        Some(&owner),
-    );
     let db = tuoke_store::Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    db.insert_user(&owner, "hash", &audit).await.unwrap();
+    stored_user(&db, &mut Fixtures::new(), "laowang").await;
     db.migrate().await.unwrap();
     assert_eq!(db.count_users().await.unwrap(), 1);
     let after: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations")
@@ -467,22 +432,13 @@ async fn a_sqlite_database_migrated_by_sqlx_carries_on() {
 async fn concurrent_sqlite_writes_leave_the_file_free_for_another_process() {
     let test = TestDb::fresh_sqlite().await;
     let mut fx = Fixtures::new();
-    let owner = fx.user("laowang", tuoke_core::Role::Rep);
-    let audit = fx.audit(
-        None,
-        AuditAction::Create,
-        "user",
-        owner.id,
-        None,
-        Some(&owner),
-    );
-    test.db.insert_user(&owner, "hash", &audit).await.unwrap();
+    let owner = stored_user(&test.db, &mut fx, "laowang").await;
     let first = fx.named_customer("并发客户甲", owner.id);
     let second = fx.named_customer("并发客户乙", owner.id);
     // The same name as the first: refused, and the last to write.
     let refused = fx.named_customer("并发客户甲", owner.id);
     let writes = [&first, &second, &refused].map(|c| {
-        let audit = fx.audit(None, AuditAction::Create, "customer", c.id, None, Some(c));
+        let audit = fx.created("customer", c.id, c);
         (c, audit)
     });
     let results =
