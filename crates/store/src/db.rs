@@ -21,8 +21,9 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 /// writer connection: SQLite lets one connection write at a time, and
 /// writers that race for the lock wait in its busy handler, which sleeps
 /// 1, 2, 5… up to 100 ms between tries; queueing for the one writer
-/// instead wakes the next write as soon as the last commits. Reads take
-/// any of the reading connections (`lite.rs`).
+/// instead wakes the next write as soon as the last commits, and lets the
+/// transactions waiting in line share one `COMMIT`. Reads take any of the
+/// reading connections (`lite.rs`).
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: Pool,
@@ -146,7 +147,7 @@ impl Db {
         Ok(())
     }
 
-    /// Runs a statement that writes, outside a transaction.
+    /// Runs a statement that writes, as a transaction of its own.
     pub(crate) async fn execute(&self, sql: Sql) -> Result<u64, DbError> {
         match &self.pool {
             Pool::Sqlite(l) => Ok(l.write(&sql).await?),
