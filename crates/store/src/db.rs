@@ -105,6 +105,10 @@ impl Db {
         }
     }
 
+    pub(crate) fn is_sqlite(&self) -> bool {
+        matches!(self.pool, Pool::Sqlite(_))
+    }
+
     /// Waits for the connections to close (PostgreSQL's; SQLite's close
     /// when the last handle on the database is dropped).
     pub async fn close(&self) {

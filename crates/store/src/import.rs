@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use tuoke_app::ports::{ImportBatch, StoreError};
 use tuoke_core::process::funnel::{FunnelDelta, FunnelEntry};
 use tuoke_core::process::{CaseEvent, DevelopmentCase};
-use tuoke_core::text::search_grams;
 use tuoke_core::{Activity, AuditEntry, Contact, Customer, CustomerId};
 
 use crate::db::{Db, Tx, backend, micros, write_error};
@@ -28,9 +27,6 @@ pub(crate) const MAX_BINDS: usize = 10_000;
 
 /// Keys looked up per statement.
 const LOOKUP_CHUNK: usize = 500;
-
-/// New customers whose search grams are made and written together.
-const GRAM_CUSTOMERS: usize = 8_000;
 
 /// One multi-row `INSERT` of `rows`, each made by `row` in `columns` order.
 fn insert_statement<T>(table: &str, columns: &str, rows: &[T], row: fn(&T) -> Vec<Value>) -> Sql {
@@ -71,7 +67,7 @@ fn record_values(record: Record) -> Vec<Value> {
 impl Tx {
     /// Inserts `rows` into `columns` of `table`, as few statements as the
     /// limit on bound values allows.
-    async fn insert_rows<T: Sync>(
+    pub(crate) async fn insert_rows<T: Sync>(
         &mut self,
         table: &str,
         columns: &str,
@@ -150,10 +146,6 @@ fn new_case_row(c: &(DevelopmentCase, Vec<CaseEvent>)) -> Vec<Value> {
 
 fn event_row(e: &CaseEvent) -> Vec<Value> {
     event_values(e).to_vec()
-}
-
-fn gram_row(g: &(String, String)) -> Vec<Value> {
-    vec![Value::from(g.0.as_str()), Value::from(g.1.as_str())]
 }
 
 fn customer_row(c: &Customer) -> Vec<Value> {
@@ -304,30 +296,10 @@ async fn write_batch(tx: &mut Tx, batch: &ImportBatch) -> Result<(), StoreError>
         "customers.owner_id",
     )
     .await?;
-    // The search index of the new customers, in the customers' order (the
-    // order of their ids): the customer_id index grows at its end, and the
-    // primary key at the end of each gram's range, a few thousand pages
-    // the cache holds. A dozen grams a customer: made a slice of customers
-    // at a time, not all at once.
-    for customers in batch.new_customers.chunks(GRAM_CUSTOMERS) {
-        let grams: Vec<(String, String)> = customers
-            .iter()
-            .flat_map(|c| {
-                let id = c.id.to_string();
-                search_grams(&c.name_key, c.short_name.as_deref())
-                    .into_iter()
-                    .map(move |g| (g, id.clone()))
-            })
-            .collect();
-        tx.insert_rows(
-            "customer_grams",
-            "gram, customer_id",
-            &grams,
-            gram_row,
-            "customer_grams.customer_id",
-        )
-        .await?;
-    }
+    // In the customers' order (the order of their ids): on PostgreSQL the
+    // customer_id index grows at its end, and the primary key at the end of
+    // each gram's range, a few thousand pages the cache holds.
+    tx.index_new_customers(&batch.new_customers).await?;
     for (customer, expected) in &batch.changed_customers {
         let (id, fields, _) = customer_record(customer);
         tx.update::<CustomerRow>(
@@ -340,7 +312,7 @@ async fn write_batch(tx: &mut Tx, batch: &ImportBatch) -> Result<(), StoreError>
             "customers.owner_id",
         )
         .await?;
-        tx.write_customer_grams(customer).await?;
+        tx.reindex_customer(customer).await?;
     }
     tx.insert_records(
         "contacts",

@@ -6,7 +6,8 @@
 //! knows SQL; it depends on `tuoke-core` and `tuoke-app` only, never on `web`.
 //! Each statement is written once and runs on either backend: values are
 //! stored in one representation (text ids, integer microseconds, integer fen,
-//! text codes) that both databases read and sort the same way.
+//! text codes) that both databases read and sort the same way. The one
+//! exception is the customer search index (`search.rs`).
 #![forbid(unsafe_code)]
 
 mod cursor;
@@ -15,6 +16,7 @@ mod funnel;
 mod import;
 mod lite;
 mod records;
+mod search;
 mod sql;
 mod store;
 

@@ -15,7 +15,6 @@ use tuoke_core::credit::{CreditChange, CreditChangeStatus, CreditProfile};
 use tuoke_core::finance::FinancialPeriod;
 use tuoke_core::process::funnel::{FunnelDelta, FunnelEntry, FunnelTotals};
 use tuoke_core::process::{CaseEvent, CaseStatus, DevelopmentCase};
-use tuoke_core::text::{QueryGrams, prefix_range, query_grams, search_grams};
 use tuoke_core::{
     Activity, ActivityId, Approval, ApprovalId, AuditEntry, CaseId, Contact, ContactId, CreditCode,
     Customer, CustomerId, Team, TeamId, User, UserId, Username,
@@ -60,13 +59,6 @@ const FORM_TEMPLATE_VERSION: &str = "form_templates.version";
 
 /// The name of the (customer, start, end) rule of financial periods.
 const FINANCIAL_PERIOD: &str = "financial_periods.period";
-
-/// The most index entries a search reads of each of its grams and initials
-/// to choose its plan. When every one is below it, the customers are found
-/// through the index and then sorted; a text matching more is so common
-/// that reading customers in list order and checking each fills a page
-/// sooner.
-const SEARCH_PROBE_LIMIT: i64 = 5_000;
 
 /// Stands for "a foreign key of the form row" until
 /// [`Db::missing_form_reference`] finds which: SQLite does not say.
@@ -197,53 +189,6 @@ impl Tx {
         self.execute(sql)
             .await
             .map_err(|e| write_error(e, "activity_contacts.contact_id"))?;
-        Ok(())
-    }
-
-    /// Brings the search index rows of a customer in line with its name key
-    /// and short name, in the transaction that writes the customer: drops
-    /// the grams it no longer has and adds the new ones, so a write that
-    /// leaves the names alone changes no row.
-    pub(crate) async fn write_customer_grams(
-        &mut self,
-        customer: &Customer,
-    ) -> Result<(), StoreError> {
-        let id = customer.id.to_string();
-        let grams = search_grams(&customer.name_key, customer.short_name.as_deref());
-        let mut sql =
-            Sql::new("DELETE FROM customer_grams WHERE customer_id = $1").arg(id.as_str());
-        if !grams.is_empty() {
-            sql.push(" AND gram NOT IN (");
-            sql.push_list(grams.iter().map(String::as_str));
-            sql.push(")");
-        }
-        self.execute(sql).await.map_err(backend)?;
-        self.insert_grams(&id, &grams).await
-    }
-
-    /// Adds the search index rows of a customer that has none yet.
-    async fn insert_customer_grams(&mut self, customer: &Customer) -> Result<(), StoreError> {
-        let grams = search_grams(&customer.name_key, customer.short_name.as_deref());
-        self.insert_grams(&customer.id.to_string(), &grams).await
-    }
-
-    async fn insert_grams(&mut self, id: &str, grams: &BTreeSet<String>) -> Result<(), StoreError> {
-        if grams.is_empty() {
-            return Ok(());
-        }
-        let mut sql = Sql::new("INSERT INTO customer_grams (gram, customer_id) VALUES ");
-        for (i, gram) in grams.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .push_list([Value::from(gram.as_str()), id.into()]);
-            sql.push(")");
-        }
-        sql.push(" ON CONFLICT DO NOTHING");
-        self.execute(sql)
-            .await
-            .map_err(|e| write_error(e, "customer_grams.customer_id"))?;
         Ok(())
     }
 
@@ -399,85 +344,6 @@ impl Db {
         tx.delete(table, id, expected, reference).await?;
         tx.audit(audit).await?;
         tx.commit().await
-    }
-
-    /// Appends the condition of a customer search (`q`, normalised): a
-    /// substring of the name key or of the lower-cased short name, or a
-    /// prefix of the pinyin initials of the name or short name. When the
-    /// index says that few customers can match, they are picked through it
-    /// first; the text condition is checked in either plan, so the index
-    /// narrows the rows read, never the answer.
-    async fn push_customer_search(&self, sql: &mut Sql, q: &str) -> Result<(), StoreError> {
-        let Some(grams) = query_grams(q) else {
-            return Ok(());
-        };
-        // Pinyin initials are stored upper case.
-        let initials = prefix_range(&q.to_uppercase());
-        let mut lookups: Vec<Lookup> = match &grams {
-            QueryGrams::All(pairs) => pairs.iter().map(|p| Lookup::Gram(p)).collect(),
-            QueryGrams::StartingWith(c) => vec![Lookup::GramsFrom(prefix_range(c))],
-        };
-        lookups.push(Lookup::Initials("pinyin", &initials));
-        lookups.push(Lookup::Initials("short_pinyin", &initials));
-        // How many customers each lookup finds, up to the limit, in one statement.
-        let mut probe = Sql::new("");
-        for (i, lookup) in lookups.iter().enumerate() {
-            if i > 0 {
-                probe.push(" UNION ALL ");
-            }
-            probe.push("SELECT ").push_bind(i as i64);
-            probe.push(", count(*) FROM (");
-            lookup.push_ids(&mut probe);
-            probe.push(" LIMIT ").push_bind(SEARCH_PROBE_LIMIT);
-            probe.push(") found");
-        }
-        let mut found = vec![0; lookups.len()];
-        for (i, n) in self.fetch_all::<(i64, i64)>(probe).await? {
-            if let Some(slot) = usize::try_from(i).ok().and_then(|i| found.get_mut(i)) {
-                *slot = n;
-            }
-        }
-        let mut found: Vec<(i64, Lookup)> = found.into_iter().zip(lookups).collect();
-        let initials_found = found.split_off(found.len() - 2);
-        // Every gram must be there: look them up from the rarest.
-        found.sort_by_key(|(n, _)| *n);
-        let grams_found = found.first().map_or(0, |(n, _)| *n);
-        if grams_found < SEARCH_PROBE_LIMIT
-            && initials_found.iter().all(|(n, _)| *n < SEARCH_PROBE_LIMIT)
-        {
-            let initials: Vec<&Lookup> = initials_found
-                .iter()
-                .filter(|(n, _)| *n > 0)
-                .map(|(_, lookup)| lookup)
-                .collect();
-            if grams_found == 0 && initials.is_empty() {
-                sql.push(" AND 1 = 0");
-            } else {
-                sql.push(" AND id IN (");
-                if grams_found > 0 {
-                    let grams: Vec<&Lookup> = found.iter().map(|(_, lookup)| lookup).collect();
-                    push_ids_in_all(sql, &grams);
-                }
-                for (i, lookup) in initials.into_iter().enumerate() {
-                    if grams_found > 0 || i > 0 {
-                        sql.push(" UNION ");
-                    }
-                    lookup.push_ids(sql);
-                }
-                sql.push(")");
-            }
-        }
-        let contains = format!("%{}%", like_escape(q));
-        sql.push(" AND (name_key LIKE ")
-            .push_bind(contains.as_str());
-        sql.push(" ESCAPE '\\' OR lower(short_name) LIKE ");
-        sql.push_bind(contains);
-        sql.push(" ESCAPE '\\' OR ");
-        push_range(sql, "pinyin", &initials);
-        sql.push(" OR ");
-        push_range(sql, "short_pinyin", &initials);
-        sql.push(")");
-        Ok(())
     }
 
     /// Names the missing reference of a refused activity write: the
@@ -868,77 +734,6 @@ fn push_eq(sql: &mut Sql, column: &str, value: Option<impl ToString>) {
     }
 }
 
-/// A lookup of a customer search in the index or in the pinyin initials.
-enum Lookup<'a> {
-    /// Customers having this gram.
-    Gram(&'a str),
-    /// Customers having a gram in this range.
-    GramsFrom((String, Option<String>)),
-    /// Customers whose initials column is in this range.
-    Initials(&'static str, &'a (String, Option<String>)),
-}
-
-impl Lookup<'_> {
-    /// `SELECT id FROM ... WHERE ...` of the customers found; the id column
-    /// is qualified by `alias`, the table's name in the statement.
-    fn push_ids_as(&self, sql: &mut Sql, alias: &str) {
-        let (id, table) = match self {
-            Lookup::Gram(_) | Lookup::GramsFrom(_) => ("customer_id", "customer_grams"),
-            Lookup::Initials(..) => ("id", "customers"),
-        };
-        sql.push("SELECT ").push(alias).push(".").push(id);
-        sql.push(" FROM ")
-            .push(table)
-            .push(" ")
-            .push(alias)
-            .push(" WHERE ");
-        let column = |c: &str| format!("{alias}.{c}");
-        match self {
-            Lookup::Gram(gram) => {
-                sql.push(&column("gram")).push(" = ").push_bind(*gram);
-            }
-            Lookup::GramsFrom(range) => push_range(sql, &column("gram"), range),
-            Lookup::Initials(c, range) => push_range(sql, &column(c), range),
-        }
-    }
-
-    fn push_ids(&self, sql: &mut Sql) {
-        self.push_ids_as(sql, "t");
-    }
-}
-
-/// The customers found by every gram lookup of `all`: those of the first,
-/// checked for the others through the index.
-fn push_ids_in_all(sql: &mut Sql, all: &[&Lookup]) {
-    let Some((first, others)) = all.split_first() else {
-        return;
-    };
-    first.push_ids_as(sql, "g0");
-    for (i, other) in others.iter().enumerate() {
-        let alias = format!("g{}", i + 1);
-        sql.push(" AND EXISTS (");
-        other.push_ids_as(sql, &alias);
-        sql.push(" AND ")
-            .push(&alias)
-            .push(".customer_id = g0.customer_id)");
-    }
-}
-
-/// `(column >= from AND column < to)`: a prefix, through a plain index.
-fn push_range(sql: &mut Sql, column: &str, (from, to): &(String, Option<String>)) {
-    sql.push("(")
-        .push(column)
-        .push(" >= ")
-        .push_bind(from.as_str());
-    if let Some(to) = to {
-        sql.push(" AND ")
-            .push(column)
-            .push(" < ")
-            .push_bind(to.as_str());
-    }
-    sql.push(")");
-}
-
 /// Rows of a table an import must write before the planner's statistics of
 /// it are refreshed: below that they barely move (PostgreSQL's autovacuum
 /// waits for a tenth of the table), above it a first import into an empty
@@ -965,13 +760,6 @@ fn bulk_written_tables(batch: &ImportBatch) -> Vec<&'static str> {
         tables.push("audit_log");
     }
     tables
-}
-
-/// `q` as a LIKE pattern that matches it literally.
-fn like_escape(q: &str) -> String {
-    q.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 #[async_trait]
@@ -1240,7 +1028,8 @@ impl Store for Db {
             "customers.owner_id",
         )
         .await?;
-        tx.insert_customer_grams(customer).await?;
+        tx.index_new_customers(std::slice::from_ref(customer))
+            .await?;
         tx.audit(audit).await?;
         tx.commit().await
     }
@@ -1371,7 +1160,7 @@ impl Store for Db {
                 "customers.owner_id",
             )
             .await?;
-        tx.write_customer_grams(customer).await?;
+        tx.reindex_customer(customer).await?;
         tx.audit(audit).await?;
         tx.commit().await?;
         row.try_into()
