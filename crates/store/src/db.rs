@@ -124,6 +124,15 @@ impl Db {
         }
     }
 
+    /// Opens a transaction that writes much (an import): on SQLite one of
+    /// its own, outside the group commit (`Lite::begin_alone`).
+    pub(crate) async fn begin_alone(&self) -> Result<Tx, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(l) => l.begin_alone().await.map(Tx::Sqlite).map_err(backend),
+            Pool::Postgres(_) => self.begin().await,
+        }
+    }
+
     /// Refreshes the planner statistics of `tables` after a bulk write, on
     /// PostgreSQL: its planner picks plans from them, and without them (a
     /// table filled in one transaction, autovacuum off or not yet round)

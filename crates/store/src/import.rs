@@ -258,7 +258,7 @@ impl Db {
 
     /// Writes the batch in one transaction: any refusal rolls it all back.
     pub(crate) async fn write_import(&self, batch: &ImportBatch) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_alone().await?;
         // A page cache that holds the import's working set, so that SQLite
         // does not spill pages mid-transaction and write them again (pages
         // are allocated only as they are used). The connection keeps the

@@ -222,6 +222,32 @@ impl Lite {
         Ok(Tx {
             writer: Some(writer),
             group,
+            alone: false,
+            mutex: self.writer.clone(),
+            queued: self.queued.clone(),
+        })
+    }
+
+    /// Takes the writer and opens a transaction of its own on it, outside
+    /// any group, once the group waiting for its `COMMIT` has it: for a
+    /// transaction that writes much (an import). As a savepoint it would
+    /// make SQLite keep a copy of every page it changes in memory, and walk
+    /// that copy at the end of each statement: an import of a million
+    /// follow-up records grew to 10 GB and slowed down as it went
+    /// (docs/PERFORMANCE.md).
+    pub(crate) async fn begin_alone(&self) -> rusqlite::Result<Tx> {
+        let in_line = InLine::join(&self.queued);
+        let mut writer = self.writer.clone().lock_owned().await;
+        drop(in_line);
+        // Its members are told how it ended; this transaction is not one.
+        let _ = writer.finish();
+        let writer = wait_for_lock(writer, |w| w.conn.execute_batch("BEGIN IMMEDIATE"))
+            .await?
+            .0;
+        Ok(Tx {
+            writer: Some(writer),
+            group: Arc::default(),
+            alone: true,
             mutex: self.writer.clone(),
             queued: self.queued.clone(),
         })
@@ -421,6 +447,9 @@ pub(crate) struct Tx {
     writer: Option<OwnedMutexGuard<Writer>>,
     /// Where the group's outcome is told.
     group: Arc<watch::Sender<Option<Outcome>>>,
+    /// A transaction of its own ([`Lite::begin_alone`]), not a savepoint
+    /// in a group's.
+    alone: bool,
     mutex: Arc<Mutex<Writer>>,
     queued: Arc<AtomicUsize>,
 }
@@ -444,6 +473,13 @@ impl Tx {
         let Some(mut writer) = self.writer.take() else {
             return Err(ended());
         };
+        if self.alone {
+            return writer.conn.execute_batch("COMMIT").inspect_err(|_| {
+                // A failed COMMIT leaves the transaction open; dropping
+                // the Tx rolls it back.
+                self.writer = Some(writer);
+            });
+        }
         if let Err(e) = writer.conn.execute_batch("RELEASE tx") {
             // Dropping the Tx undoes it.
             self.writer = Some(writer);
@@ -484,6 +520,13 @@ impl Tx {
         let Some(mut writer) = self.writer.take() else {
             return Ok(());
         };
+        if self.alone {
+            // SQLite may have rolled it back itself (a full disk).
+            if writer.conn.is_autocommit() {
+                return Ok(());
+            }
+            return writer.conn.execute_batch("ROLLBACK");
+        }
         let undone = writer.conn.execute_batch("ROLLBACK TO tx; RELEASE tx");
         if writer.conn.is_autocommit() {
             // SQLite rolled the whole transaction back itself: the members

@@ -30,8 +30,9 @@ use crate::sql::{Sql, Value};
 /// sooner.
 const SEARCH_PROBE_LIMIT: i64 = 5_000;
 
-/// New customers whose grams are made and written together.
-const INDEXED_TOGETHER: usize = 8_000;
+/// New customers whose gram rows are made and written together on
+/// PostgreSQL: a dozen rows each.
+const GRAMS_TOGETHER: usize = 8_000;
 
 /// What names a customer's entries in the index, in error messages: a
 /// customer that is gone.
@@ -43,16 +44,16 @@ impl Tx {
         &mut self,
         customers: &[Customer],
     ) -> Result<(), StoreError> {
-        for customers in customers.chunks(INDEXED_TOGETHER) {
-            match self {
-                Tx::Sqlite(_) => {
-                    for customers in customers.chunks(MAX_BINDS / 2) {
-                        self.execute(fts_insert(customers))
-                            .await
-                            .map_err(|e| write_error(e, INDEXED_CUSTOMER))?;
-                    }
+        match self {
+            Tx::Sqlite(_) => {
+                for customers in customers.chunks(MAX_BINDS / 2) {
+                    self.execute(fts_insert(customers))
+                        .await
+                        .map_err(|e| write_error(e, INDEXED_CUSTOMER))?;
                 }
-                Tx::Postgres(_) => {
+            }
+            Tx::Postgres(_) => {
+                for customers in customers.chunks(GRAMS_TOGETHER) {
                     let grams: Vec<(String, String)> = customers
                         .iter()
                         .flat_map(|c| {
