@@ -296,7 +296,7 @@ async fn fts_grams(conn: &mut SqliteConnection) -> Grams {
 #[tokio::test]
 async fn the_migrations_fill_in_the_search_index_the_store_writes_on_sqlite() {
     let test = TestDb::fresh_sqlite().await;
-    let customers = customers_for_grams(&test.db).await;
+    let mut customers = customers_for_grams(&test.db).await;
     let mut conn = SqliteConnection::connect(&test.url).await.unwrap();
     assert_eq!(fts_grams(&mut conn).await, expected_grams(&customers));
     // Back to the index of 0005, empty, as a database from before both.
@@ -315,6 +315,26 @@ async fn the_migrations_fill_in_the_search_index_the_store_writes_on_sqlite() {
         .unwrap();
     let fill = &moved[moved.find("INSERT INTO customer_search").unwrap()..];
     sqlx::raw_sql(fill).execute(&mut conn).await.unwrap();
+    assert_eq!(fts_grams(&mut conn).await, expected_grams(&customers));
+    // A rename replaces the customer's grams.
+    let mut fx = Fixtures::new();
+    let before = customers[1].clone();
+    let draft = tuoke_core::CustomerDraft {
+        name: "新名称实业".into(),
+        short_name: None,
+        ..before.to_draft()
+    };
+    let renamed = before.revise(draft, fx.now()).unwrap();
+    let audit = fx.audit(
+        None,
+        tuoke_core::AuditAction::Update,
+        "customer",
+        before.id,
+        Some(&before),
+        Some(&renamed),
+    );
+    test.db.update_customer(&renamed, 1, &audit).await.unwrap();
+    customers[1] = renamed;
     assert_eq!(fts_grams(&mut conn).await, expected_grams(&customers));
     // A customer deleted, by any statement, leaves the index.
     sqlx::query("DELETE FROM customers WHERE id = $1")
