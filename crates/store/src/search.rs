@@ -2,8 +2,8 @@
 //! customer, and the condition a search adds to a customer list.
 //!
 //! The index holds the grams of [`search_grams`] for each customer. The
-//! backends keep it in different shapes, the one place where this crate
-//! writes a statement per backend:
+//! backends keep it in different shapes, the one part of the schema that
+//! differs between them:
 //! - PostgreSQL: rows of `customer_grams`, a B-tree on (gram, customer).
 //! - SQLite: `customer_search`, an FTS5 table whose row is the customer's
 //!   `search_rowid` and whose tokens are the grams ([`token`]). A write
