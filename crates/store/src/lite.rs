@@ -99,7 +99,7 @@ struct Writer {
 #[derive(Default)]
 struct Group {
     /// Where the outcome of the `COMMIT` is told to the members waiting.
-    outcome: Arc<watch::Sender<Option<Outcome>>>,
+    outcome: Outcomes,
     /// The members that joined, and the ones among them that ended their
     /// savepoint and wait for the `COMMIT`.
     joined: usize,
@@ -108,6 +108,9 @@ struct Group {
 
 /// A group's `COMMIT`: done, or the SQLite error that failed it.
 type Outcome = Result<(), (ffi::Error, String)>;
+
+/// Where a group's members are told its [`Outcome`].
+type Outcomes = Arc<watch::Sender<Option<Outcome>>>;
 
 impl std::fmt::Debug for Lite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -199,9 +202,7 @@ impl Lite {
     /// Takes the writer and opens a write transaction on it: a savepoint in
     /// the open group's transaction, or in a new one.
     pub(crate) async fn begin(&self) -> rusqlite::Result<Tx> {
-        let in_line = InLine::join(&self.queued);
-        let mut writer = self.writer.clone().lock_owned().await;
-        drop(in_line);
+        let mut writer = self.take_writer().await;
         let lost = writer.conn.is_autocommit();
         if writer.group.joined >= MAX_GROUP || (writer.group.joined > 0 && lost) {
             // A group full, or whose transaction was lost (see `finish`),
@@ -219,13 +220,7 @@ impl Lite {
         }
         writer.group.joined += 1;
         let group = writer.group.outcome.clone();
-        Ok(Tx {
-            writer: Some(writer),
-            group,
-            alone: false,
-            mutex: self.writer.clone(),
-            queued: self.queued.clone(),
-        })
+        Ok(self.tx(writer, Some(group)))
     }
 
     /// Takes the writer and opens a transaction of its own on it, outside
@@ -236,21 +231,28 @@ impl Lite {
     /// follow-up records grew to 10 GB and slowed down as it went
     /// (docs/PERFORMANCE.md).
     pub(crate) async fn begin_alone(&self) -> rusqlite::Result<Tx> {
-        let in_line = InLine::join(&self.queued);
-        let mut writer = self.writer.clone().lock_owned().await;
-        drop(in_line);
+        let mut writer = self.take_writer().await;
         // Its members are told how it ended; this transaction is not one.
         let _ = writer.finish();
         let writer = wait_for_lock(writer, |w| w.conn.execute_batch("BEGIN IMMEDIATE"))
             .await?
             .0;
-        Ok(Tx {
+        Ok(self.tx(writer, None))
+    }
+
+    /// Waits for the writer, counted among the tasks in line meanwhile.
+    async fn take_writer(&self) -> OwnedMutexGuard<Writer> {
+        let _in_line = InLine::join(&self.queued);
+        self.writer.clone().lock_owned().await
+    }
+
+    fn tx(&self, writer: OwnedMutexGuard<Writer>, group: Option<Outcomes>) -> Tx {
+        Tx {
             writer: Some(writer),
-            group: Arc::default(),
-            alone: true,
+            group,
             mutex: self.writer.clone(),
             queued: self.queued.clone(),
-        })
+        }
     }
 
     /// Applies `migrator`'s migrations not yet applied, each in its own
@@ -445,11 +447,9 @@ fn outcome_error((f, message): (ffi::Error, String)) -> rusqlite::Error {
 pub(crate) struct Tx {
     /// The writer, held until the transaction ends.
     writer: Option<OwnedMutexGuard<Writer>>,
-    /// Where the group's outcome is told.
-    group: Arc<watch::Sender<Option<Outcome>>>,
-    /// A transaction of its own ([`Lite::begin_alone`]), not a savepoint
-    /// in a group's.
-    alone: bool,
+    /// Where the group's outcome is told; `None` for a transaction of its
+    /// own ([`Lite::begin_alone`]), not a savepoint in a group's.
+    group: Option<Outcomes>,
     mutex: Arc<Mutex<Writer>>,
     queued: Arc<AtomicUsize>,
 }
@@ -473,13 +473,13 @@ impl Tx {
         let Some(mut writer) = self.writer.take() else {
             return Err(ended());
         };
-        if self.alone {
+        let Some(group) = self.group.clone() else {
             return writer.conn.execute_batch("COMMIT").inspect_err(|_| {
                 // A failed COMMIT leaves the transaction open; dropping
                 // the Tx rolls it back.
                 self.writer = Some(writer);
             });
-        }
+        };
         if let Err(e) = writer.conn.execute_batch("RELEASE tx") {
             // Dropping the Tx undoes it.
             self.writer = Some(writer);
@@ -491,7 +491,7 @@ impl Tx {
         // Others wait in line: the last of them commits for the group.
         writer.group.waiting += 1;
         drop(writer);
-        let mut told = self.group.subscribe();
+        let mut told = group.subscribe();
         loop {
             tokio::select! {
                 biased;
@@ -500,13 +500,13 @@ impl Tx {
                 mut writer = self.mutex.clone().lock_owned() => {
                     // The writer came back with this group still open:
                     // whoever was in line went away, so this one commits.
-                    if Arc::ptr_eq(&writer.group.outcome, &self.group) {
+                    if Arc::ptr_eq(&writer.group.outcome, &group) {
                         return writer.finish().map_err(outcome_error);
                     }
                 }
             }
         }
-        let outcome = self.group.borrow().clone();
+        let outcome = group.borrow().clone();
         outcome.map_or_else(|| Err(ended()), |o| o.map_err(outcome_error))
     }
 
@@ -520,7 +520,7 @@ impl Tx {
         let Some(mut writer) = self.writer.take() else {
             return Ok(());
         };
-        if self.alone {
+        if self.group.is_none() {
             // SQLite may have rolled it back itself (a full disk).
             if writer.conn.is_autocommit() {
                 return Ok(());
