@@ -165,8 +165,10 @@ impl Lite {
         })
     }
 
-    /// Runs `f` on a reading connection: a free one, else the next in turn
-    /// once it is free.
+    /// Runs `f` on a reading connection: the first free one, else the next
+    /// in turn once it is free. Taking the first free one keeps the reads
+    /// on as few connections as run at once, usually one a core: their page
+    /// caches stay warm, and the others' stay empty (docs/PERFORMANCE.md).
     pub(crate) async fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
@@ -179,11 +181,13 @@ impl Lite {
             tokio::task::consume_budget().await;
             return result;
         }
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let free = (0..n).find_map(|i| self.readers[(start + i) % n].try_lock().ok());
+        let free = self.readers.iter().find_map(|r| r.try_lock().ok());
         let conn = match free {
             Some(conn) => conn,
-            None => self.readers[start % n].lock().await,
+            None => {
+                let next = self.next.fetch_add(1, Ordering::Relaxed);
+                self.readers[next % n].lock().await
+            }
         };
         let result = f(&conn);
         drop(conn);
