@@ -195,12 +195,11 @@ async fn main() -> Result<()> {
     let step = (customers.len() / VISIT_SAMPLES).max(1);
     let mut visits = Vec::new();
     for id in customers.iter().step_by(step) {
-        let contacts = ctx
-            .get(
-                &format!("/api/v1/customers/{id}/contacts"),
-                &[("limit", "1")],
-            )
-            .await?;
+        let contacts = send(ctx.get(
+            &format!("/api/v1/customers/{id}/contacts"),
+            &[("limit", "1")],
+        ))
+        .await?;
         let first = contacts["items"][0]["id"].as_str().map(str::to_owned);
         visits.push((id.clone(), first));
     }
@@ -218,7 +217,7 @@ async fn main() -> Result<()> {
             Err(_) => Err(()),
         };
         match body {
-            Ok(body) => ctx.post("/api/v1/customers", &body).await.is_ok(),
+            Ok(body) => answered(ctx.post("/api/v1/customers", &body)).await,
             Err(_) => false,
         }
     })
@@ -240,7 +239,7 @@ async fn main() -> Result<()> {
             ("sort", "name"),
             ("limit", "50"),
         ];
-        ctx.get("/api/v1/customers", &query).await.is_ok()
+        answered(ctx.get("/api/v1/customers", &query)).await
     })
     .await;
     emit(
@@ -263,9 +262,7 @@ async fn main() -> Result<()> {
         } else {
             chinese
         };
-        ctx.get("/api/v1/customers", &[("q", q.as_str())])
-            .await
-            .is_ok()
+        answered(ctx.get("/api/v1/customers", &[("q", q.as_str())])).await
     })
     .await;
     emit(
@@ -281,12 +278,11 @@ async fn main() -> Result<()> {
     );
 
     let m = timed(&ctx, opts.clients, duration, |ctx, _, _| async move {
-        ctx.get(
+        answered(ctx.get(
             "/api/v1/reports/funnel",
             &[("template", data::FUNNEL_TEMPLATE)],
-        )
+        ))
         .await
-        .is_ok()
     })
     .await;
     emit(
@@ -301,7 +297,10 @@ async fn main() -> Result<()> {
     );
 
     let m = timed(&ctx, opts.clients, duration, |ctx, client, k| async move {
-        ctx.log_activity(((client as u64) << 40) + k).await.is_ok()
+        match ctx.log_activity(((client as u64) << 40) + k) {
+            Ok(request) => answered(request).await,
+            Err(_) => false,
+        }
     })
     .await;
     emit(
@@ -340,28 +339,22 @@ fn take(ctx: Arc<Ctx>) -> Result<Ctx> {
 }
 
 impl Ctx {
-    async fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        send(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(&self.token)
-                .json(body),
-        )
-        .await
+    fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
     }
 
-    async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value> {
-        send(
-            self.http
-                .get(format!("{}{path}", self.base))
-                .bearer_auth(&self.token)
-                .query(query),
-        )
-        .await
+    fn get(&self, path: &str, query: &[(&str, &str)]) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .query(query)
     }
 
     /// Logs a follow-up record on a customer chosen by `i`.
-    async fn log_activity(&self, i: u64) -> Result<Value> {
+    fn log_activity(&self, i: u64) -> Result<reqwest::RequestBuilder> {
         let mut rng = StdRng::seed_from_u64(SEED ^ i.rotate_left(17));
         let c = (i.wrapping_mul(2_654_435_761) % self.visits.len().max(1) as u64) as usize;
         let (customer, contact) = self
@@ -369,12 +362,12 @@ impl Ctx {
             .get(c)
             .ok_or_else(|| anyhow!("no customer to visit"))?;
         let body = data::activity_json(&mut rng, customer, contact.as_deref());
-        self.post("/api/v1/activities", &body).await
+        Ok(self.post("/api/v1/activities", &body))
     }
 
     /// The ids of the reps, in their order.
     async fn owner_ids(&self, reps: &[String]) -> Result<Vec<String>> {
-        let users = self.get("/api/v1/users", &[("limit", "500")]).await?;
+        let users = send(self.get("/api/v1/users", &[("limit", "500")])).await?;
         reps.iter()
             .map(|rep| {
                 users["items"]
@@ -396,7 +389,7 @@ impl Ctx {
             if let Some(c) = &cursor {
                 query.push(("cursor", c));
             }
-            let page = self.get("/api/v1/customers", &query).await?;
+            let page = send(self.get("/api/v1/customers", &query)).await?;
             for item in page["items"].as_array().into_iter().flatten() {
                 if let Some(id) = item["id"].as_str() {
                     ids.push(id.to_owned());
@@ -412,16 +405,29 @@ impl Ctx {
 
 /// Sends a request; anything but a success is an error naming the answer.
 async fn send(request: reqwest::RequestBuilder) -> Result<Value> {
-    let response = request.send().await?;
-    let status = response.status();
-    let body = response.text().await?;
-    if !status.is_success() {
-        bail!("{status}: {body}");
-    }
-    if body.is_empty() {
+    let body = body_of(request).await?;
+    if body.as_ref().is_empty() {
         return Ok(Value::Null);
     }
-    Ok(serde_json::from_str(&body)?)
+    Ok(serde_json::from_slice(body.as_ref())?)
+}
+
+/// Whether a timed request succeeded. Its answer is read to the end but
+/// not parsed: the client shares the machine's cores with the server, and
+/// parsing pages of JSON it never looks at would take from the server's.
+async fn answered(request: reqwest::RequestBuilder) -> bool {
+    body_of(request).await.is_ok()
+}
+
+/// The body of a successful answer to `request`.
+async fn body_of(request: reqwest::RequestBuilder) -> Result<impl AsRef<[u8]>> {
+    let response = request.send().await?;
+    let status = response.status();
+    let body = response.bytes().await?;
+    if !status.is_success() {
+        bail!("{status}: {}", String::from_utf8_lossy(&body));
+    }
+    Ok(body)
 }
 
 /// Runs one timed workload with the context.
