@@ -53,14 +53,16 @@ const STATEMENT_CACHE: usize = 256;
 /// (docs/PERFORMANCE.md).
 pub(crate) const SQLITE_CACHE_SIZE: &str = "-16384";
 
-/// The WAL size, in pages, at which a commit checkpoints it into the
-/// database file (SQLite's default is 1,000, 4 MB). A checkpoint writes
-/// each page once however many commits changed it, and a create changes
-/// about 30 pages, several of them the same from one create to the next
-/// (the last pages of the tables and indexes it appends to): with the
-/// default, a checkpoint ran every 35 creates and was a tenth of the
-/// server's CPU (docs/PERFORMANCE.md).
-const SQLITE_WAL_AUTOCHECKPOINT: &str = "10000";
+/// How often the checkpointer copies the pages committed to the WAL into
+/// the database file. Between two checkpoints a page is copied once
+/// however many commits changed it, and the tables' and indexes' last
+/// pages change with every create.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// The size, in bytes, SQLite cuts the WAL file back to once all of it is
+/// checkpointed. SQLite reuses the file from its start and never shrinks
+/// it by itself: one import left a WAL of 1.4 GB on disk for good.
+const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// The most transactions one `COMMIT` takes. A group grows only while
 /// writers wait in line, about as many as the clients writing at once;
@@ -85,6 +87,8 @@ pub(crate) struct Lite {
     /// Tasks waiting in [`Lite::begin`] for the writer.
     queued: Arc<AtomicUsize>,
     next: AtomicUsize,
+    /// None for an in-memory database, which has no WAL.
+    _checkpointer: Option<Checkpointer>,
 }
 
 /// The connection that writes, and the group whose transaction is open on
@@ -146,13 +150,16 @@ impl Lite {
         };
         // The writer first: it creates the file and puts it in WAL mode.
         let writer = open()?;
-        let readers = if in_memory {
+        let (readers, checkpointer) = if in_memory {
             // An in-memory database lives in one connection.
-            vec![]
+            (vec![], None)
         } else {
-            (0..sqlite_readers())
+            let readers = (0..sqlite_readers())
                 .map(|_| open().map(|c| Arc::new(Mutex::new(c))))
-                .collect::<Result<_, _>>()?
+                .collect::<Result<_, _>>()?;
+            let checkpointer = Checkpointer::start(open()?)
+                .map_err(|e| StoreError::Backend(format!("starting the checkpointer: {e}")))?;
+            (readers, Some(checkpointer))
         };
         Ok(Lite {
             readers,
@@ -162,6 +169,7 @@ impl Lite {
             })),
             queued: Arc::default(),
             next: AtomicUsize::new(0),
+            _checkpointer: checkpointer,
         })
     }
 
@@ -335,8 +343,52 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
          PRAGMA synchronous = NORMAL;
          PRAGMA cache_size = {SQLITE_CACHE_SIZE};
          PRAGMA temp_store = memory;
-         PRAGMA wal_autocheckpoint = {SQLITE_WAL_AUTOCHECKPOINT};"
+         PRAGMA wal_autocheckpoint = 0;
+         PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
     ))
+}
+
+/// A thread with a connection of its own that checkpoints the WAL, so
+/// that no commit does. SQLite's automatic checkpoint runs in the commit
+/// that fills the WAL past its limit, on the writer: every write waited
+/// for it, its copying and its two `fsync`s, a fifth of the writer's time
+/// and the slowest creates' 60 ms (docs/PERFORMANCE.md). A passive
+/// checkpoint takes no lock that a reader or the writer waits for.
+struct Checkpointer {
+    /// Dropped to stop the thread.
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(conn: Connection) -> std::io::Result<Checkpointer> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while stopped.recv_timeout(CHECKPOINT_EVERY)
+                    == Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                {
+                    // It fails only while another process checkpoints the
+                    // same file (a `tuoke import` beside the server): the
+                    // next turn does it.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })?;
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Runs `f` on the writer, which may have to wait for another process's
