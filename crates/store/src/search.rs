@@ -45,6 +45,17 @@ impl Tx {
         customers: &[Customer],
     ) -> Result<(), StoreError> {
         match self {
+            // One customer's entries at a time, each left for the group's
+            // COMMIT under the customer's id: a create and then an update
+            // of the same customer in one group write it once.
+            Tx::Sqlite(tx) if tx.in_group() => {
+                for customer in customers {
+                    tx.at_commit(
+                        customer.id.to_string(),
+                        fts_insert(std::slice::from_ref(customer)),
+                    );
+                }
+            }
             Tx::Sqlite(_) => {
                 for customers in customers.chunks(MAX_BINDS / 2) {
                     self.execute(fts_insert(customers))

@@ -812,6 +812,52 @@ pub async fn concurrent_writes_each_commit_or_fail_alone(db: &dyn Store) {
     let names: BTreeSet<String> = customers.iter().map(|(c, _)| c.name.clone()).collect();
     assert_eq!(names.len(), 20);
     assert_eq!(w.audit_count().await, audits + 20);
+
+    // The search finds each stored customer once, whatever shared its
+    // commit; a refused one left nothing in the index.
+    let search = async |q: &str| {
+        let filter = CustomerFilter {
+            q: Some(q.into()),
+            ..visible(Visibility::All)
+        };
+        customer_names(db, &filter).await
+    };
+    let stored: Vec<&Customer> = customers
+        .iter()
+        .zip(&results)
+        .filter(|(_, (written, _))| written.is_ok())
+        .map(|((customer, _), _)| customer)
+        .collect();
+    let mut expected: Vec<String> = stored.iter().map(|c| c.name.clone()).collect();
+    expected.sort();
+    assert_eq!(search("并发").await, expected);
+    assert_eq!(search("发客").await, expected);
+
+    // Renamed at once, each is found by its new name only.
+    let renamed: Vec<(Customer, AuditEntry)> = stored
+        .iter()
+        .enumerate()
+        .map(|(i, old)| {
+            let draft = CustomerDraft {
+                name: format!("改名客户{i}"),
+                ..old.to_draft()
+            };
+            let new = old.revise(draft, w.fx.now()).unwrap();
+            let audit = w.updated("customer", old.id, *old, &new);
+            (new, audit)
+        })
+        .collect();
+    let written = futures_util::future::join_all(
+        renamed
+            .iter()
+            .map(|(customer, audit)| db.update_customer(customer, 1, audit)),
+    )
+    .await;
+    assert!(written.iter().all(Result::is_ok), "{written:?}");
+    assert_eq!(search("并发").await, Vec::<String>::new());
+    let mut expected: Vec<String> = renamed.iter().map(|(c, _)| c.name.clone()).collect();
+    expected.sort();
+    assert_eq!(search("改名").await, expected);
 }
 
 pub async fn a_reference_to_a_missing_row_is_a_conflict_naming_it(db: &dyn Store) {
