@@ -23,7 +23,6 @@
 //! group, and every member is told. No one is told a write is done before
 //! it is committed.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -109,9 +108,6 @@ struct Group {
     /// savepoint and wait for the `COMMIT`.
     joined: usize,
     waiting: usize,
-    /// Statements the members left to run just before the `COMMIT`
-    /// ([`Tx::at_commit`]), by key.
-    at_commit: BTreeMap<String, Sql>,
 }
 
 /// A group's `COMMIT`: done, or the SQLite error that failed it.
@@ -266,7 +262,6 @@ impl Lite {
         Tx {
             writer: Some(writer),
             group,
-            at_commit: BTreeMap::new(),
             mutex: self.writer.clone(),
             queued: self.queued.clone(),
         }
@@ -457,16 +452,14 @@ impl Writer {
                 "the transaction was rolled back by an error in another write".into(),
             ))
         } else {
-            let committed = group
-                .at_commit
-                .values()
-                .try_for_each(|sql| execute(&self.conn, sql).map(drop))
-                .and_then(|()| self.conn.execute_batch("COMMIT"));
-            committed.map_err(|e| {
-                // A failed statement or COMMIT leaves the transaction open.
-                let _ = self.conn.execute_batch("ROLLBACK");
-                failure(e)
-            })
+            match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    // A failed COMMIT leaves the transaction open.
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(failure(e))
+                }
+            }
         };
         group.outcome.send_replace(Some(outcome.clone()));
         outcome
@@ -513,9 +506,6 @@ pub(crate) struct Tx {
     /// Where the group's outcome is told; `None` for a transaction of its
     /// own ([`Lite::begin_alone`]), not a savepoint in a group's.
     group: Option<Outcomes>,
-    /// What [`Tx::at_commit`] left, handed to the group when the savepoint
-    /// is released.
-    at_commit: BTreeMap<String, Sql>,
     mutex: Arc<Mutex<Writer>>,
     queued: Arc<AtomicUsize>,
 }
@@ -533,23 +523,6 @@ impl Tx {
         result
     }
 
-    /// Whether this is a savepoint in a group's transaction, not a
-    /// transaction of its own.
-    pub(crate) fn in_group(&self) -> bool {
-        self.group.is_some()
-    }
-
-    /// Leaves `sql` to run in the group's transaction just before its
-    /// `COMMIT`, once this savepoint is released, in place of any statement
-    /// left before under the same `key` by this transaction or another of
-    /// the group. For a write that costs a savepoint more than a
-    /// transaction: FTS5 writes what a statement added to its index as a
-    /// new segment at every savepoint's start and end, where in a
-    /// transaction it keeps it in memory until the `COMMIT`.
-    pub(crate) fn at_commit(&mut self, key: String, sql: Sql) {
-        self.at_commit.insert(key, sql);
-    }
-
     /// Returns once the transaction is committed with its group. A failed
     /// commit undoes the transaction.
     pub(crate) async fn commit(mut self) -> rusqlite::Result<()> {
@@ -557,22 +530,17 @@ impl Tx {
             return Err(ended());
         };
         let Some(group) = self.group.clone() else {
-            return std::mem::take(&mut self.at_commit)
-                .values()
-                .try_for_each(|sql| execute(&writer.conn, sql).map(drop))
-                .and_then(|()| writer.conn.execute_batch("COMMIT"))
-                .inspect_err(|_| {
-                    // A failed statement or COMMIT leaves the transaction
-                    // open; dropping the Tx rolls it back.
-                    self.writer = Some(writer);
-                });
+            return writer.conn.execute_batch("COMMIT").inspect_err(|_| {
+                // A failed COMMIT leaves the transaction open; dropping
+                // the Tx rolls it back.
+                self.writer = Some(writer);
+            });
         };
         if let Err(e) = writer.conn.execute_batch("RELEASE tx") {
             // Dropping the Tx undoes it.
             self.writer = Some(writer);
             return Err(e);
         }
-        writer.group.at_commit.append(&mut self.at_commit);
         if self.queued.load(Ordering::SeqCst) == 0 || writer.group.joined >= MAX_GROUP {
             return writer.finish().map_err(outcome_error);
         }

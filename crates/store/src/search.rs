@@ -45,17 +45,6 @@ impl Tx {
         customers: &[Customer],
     ) -> Result<(), StoreError> {
         match self {
-            // One customer's entries at a time, each left for the group's
-            // COMMIT under the customer's id: a create and then an update
-            // of the same customer in one group write it once.
-            Tx::Sqlite(tx) if tx.in_group() => {
-                for customer in customers {
-                    tx.at_commit(
-                        customer.id.to_string(),
-                        fts_insert(std::slice::from_ref(customer)),
-                    );
-                }
-            }
             Tx::Sqlite(_) => {
                 for customers in customers.chunks(MAX_BINDS / 2) {
                     self.execute(fts_insert(customers))
@@ -261,9 +250,7 @@ impl Db {
         let position = if self.is_sqlite() { "instr" } else { "strpos" };
         sql.push(" AND (").push(position).push("(name_key, ");
         sql.push_bind(q).push(") > 0 OR ").push(position);
-        sql.push("(lower(short_name), ")
-            .push_bind(q)
-            .push(") > 0 OR ");
+        sql.push("(lower(short_name), ").push_bind(q).push(") > 0 OR ");
         push_range(sql, "pinyin", &initials);
         sql.push(" OR ");
         push_range(sql, "short_pinyin", &initials);
