@@ -250,7 +250,9 @@ impl Db {
         let position = if self.is_sqlite() { "instr" } else { "strpos" };
         sql.push(" AND (").push(position).push("(name_key, ");
         sql.push_bind(q).push(") > 0 OR ").push(position);
-        sql.push("(lower(short_name), ").push_bind(q).push(") > 0 OR ");
+        sql.push("(lower(short_name), ")
+            .push_bind(q)
+            .push(") > 0 OR ");
         push_range(sql, "pinyin", &initials);
         sql.push(" OR ");
         push_range(sql, "short_pinyin", &initials);
