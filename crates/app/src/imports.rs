@@ -110,11 +110,30 @@ fn read_csv(bytes: &[u8]) -> AppResult<Vec<(usize, Vec<String>)>> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| file_error(format!("not a readable CSV file: {e}")))?;
-        let line = record
-            .position()
-            .map_or(rows.len() + 1, |p| p.line() as usize);
+    // The line a record starts on, counted here: the csv crate's own count
+    // runs a line short after each CRLF (as Excel writes them;
+    // BurntSushi/rust-csv#395) and after each blank line it skips. A
+    // record starts at the first byte after the one before that does not
+    // end a line.
+    let (mut line, mut counted) = (1, 0);
+    let mut record = csv::StringRecord::new();
+    loop {
+        let after = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+        let read = reader
+            .read_record(&mut record)
+            .map_err(|e| file_error(format!("not a readable CSV file: {e}")))?;
+        if !read {
+            break;
+        }
+        let start = text.as_bytes()[after.min(text.len())..]
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .map_or(text.len(), |skipped| after + skipped);
+        line += text.as_bytes()[counted..start.max(counted)]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = start.max(counted);
         rows.push((line, record.iter().map(str::to_owned).collect()));
     }
     Ok(rows)
@@ -1071,4 +1090,42 @@ pub fn rejects_csv(table: &Table, rejected: &BTreeMap<usize, Vec<ImportError>>) 
         let _ = w.flush();
     }
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(csv: &str) -> Vec<(usize, String)> {
+        read_csv(csv.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|(line, cells)| (line, cells.join("|")))
+            .collect()
+    }
+
+    #[test]
+    fn a_row_is_named_by_the_line_it_starts_on_whatever_ends_the_lines() {
+        let expected = [(1, "名称|负责人"), (2, "甲|rep1"), (3, "乙|rep2")]
+            .map(|(l, c)| (l, c.to_owned()))
+            .to_vec();
+        assert_eq!(lines("名称,负责人\n甲,rep1\n乙,rep2\n"), expected);
+        assert_eq!(lines("名称,负责人\r\n甲,rep1\r\n乙,rep2\r\n"), expected);
+        assert_eq!(lines("名称,负责人\r\n甲,rep1\r\n乙,rep2"), expected);
+    }
+
+    #[test]
+    fn a_cell_over_several_lines_and_blank_lines_count_in_the_lines_after_them() {
+        let csv = "名称,备注\r\n甲,\"两行\r\n备注\"\r\n\r\n乙,x\r\n";
+        assert_eq!(
+            lines(csv),
+            [
+                (1, "名称|备注".to_owned()),
+                (2, "甲|两行\r\n备注".to_owned()),
+                (5, "乙|x".to_owned())
+            ]
+        );
+        let csv = "名称,备注\n甲,\"两行\n备注\"\n\n乙,x\n";
+        assert_eq!(lines(csv)[2].0, 5);
+    }
 }
