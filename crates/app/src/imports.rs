@@ -128,12 +128,13 @@ fn read_csv(bytes: &[u8]) -> AppResult<Vec<(usize, Vec<String>)>> {
         let start = text.as_bytes()[after.min(text.len())..]
             .iter()
             .position(|b| !matches!(b, b'\r' | b'\n'))
-            .map_or(text.len(), |skipped| after + skipped);
-        line += text.as_bytes()[counted..start.max(counted)]
+            .map_or(text.len(), |skipped| after + skipped)
+            .max(counted);
+        line += text.as_bytes()[counted..start]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        counted = start.max(counted);
+        counted = start;
         rows.push((line, record.iter().map(str::to_owned).collect()));
     }
     Ok(rows)
