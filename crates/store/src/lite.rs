@@ -36,6 +36,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 use tuoke_app::ports::StoreError;
 
 use crate::db::backend;
+use crate::search::SearchWrites;
 use crate::sql::{LiteRow, Sql};
 
 /// How long a write waits for another process's write lock (a `tuoke
@@ -108,6 +109,9 @@ struct Group {
     /// savepoint and wait for the `COMMIT`.
     joined: usize,
     waiting: usize,
+    /// The search index writes of the members that ended their savepoint,
+    /// made just before the `COMMIT` ([`Tx::write_search`]).
+    search: SearchWrites,
 }
 
 /// A group's `COMMIT`: done, or the SQLite error that failed it.
@@ -262,6 +266,7 @@ impl Lite {
         Tx {
             writer: Some(writer),
             group,
+            search: SearchWrites::default(),
             mutex: self.writer.clone(),
             queued: self.queued.clone(),
         }
@@ -452,7 +457,8 @@ impl Writer {
                 "the transaction was rolled back by an error in another write".into(),
             ))
         } else {
-            match self.conn.execute_batch("COMMIT") {
+            let written = group.search.write(&self.conn);
+            match written.and_then(|()| self.conn.execute_batch("COMMIT")) {
                 Ok(()) => Ok(()),
                 Err(e) => {
                     // A failed COMMIT leaves the transaction open.
@@ -506,6 +512,9 @@ pub(crate) struct Tx {
     /// Where the group's outcome is told; `None` for a transaction of its
     /// own ([`Lite::begin_alone`]), not a savepoint in a group's.
     group: Option<Outcomes>,
+    /// The search index writes held back ([`Tx::write_search`]), handed
+    /// to the group when the savepoint ends, dropped if it is undone.
+    search: SearchWrites,
     mutex: Arc<Mutex<Writer>>,
     queued: Arc<AtomicUsize>,
 }
@@ -521,6 +530,21 @@ impl Tx {
         let result = f(&writer.conn);
         tokio::task::consume_budget().await;
         result
+    }
+
+    /// Writes to the FTS5 search index: in a group, held back and made for
+    /// the whole group in one statement just before its `COMMIT`; in a
+    /// transaction of its own, now. FTS5 keeps new entries in memory until
+    /// the transaction ends, but writes them out as a segment of their own
+    /// whenever a savepoint, or a statement that may have to undo itself,
+    /// starts after them: each create wrote a segment, which FTS5 merged
+    /// later (docs/PERFORMANCE.md). A group's entries now make one.
+    pub(crate) async fn write_search(&mut self, writes: SearchWrites) -> rusqlite::Result<()> {
+        if self.group.is_none() {
+            return self.run(|c| writes.write(c)).await;
+        }
+        self.search.append(writes);
+        Ok(())
     }
 
     /// Returns once the transaction is committed with its group. A failed
@@ -541,6 +565,7 @@ impl Tx {
             self.writer = Some(writer);
             return Err(e);
         }
+        writer.group.search.append(std::mem::take(&mut self.search));
         if self.queued.load(Ordering::SeqCst) == 0 || writer.group.joined >= MAX_GROUP {
             return writer.finish().map_err(outcome_error);
         }

@@ -12,7 +12,7 @@
 //!   to the WAL and checkpointed again (docs/PERFORMANCE.md). Migration
 //!   0010 sets the rowids and their triggers up.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 use tuoke_app::ports::StoreError;
@@ -21,6 +21,7 @@ use tuoke_core::text::{QueryGrams, prefix_range, query_grams, search_grams};
 
 use crate::db::{Db, Tx, backend, write_error};
 use crate::import::MAX_BINDS;
+use crate::lite;
 use crate::sql::{Sql, Value};
 
 /// The most index entries a search reads of each of its grams and initials
@@ -45,12 +46,14 @@ impl Tx {
         customers: &[Customer],
     ) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(_) => {
-                for customers in customers.chunks(MAX_BINDS / 2) {
-                    self.execute(fts_insert(customers))
-                        .await
-                        .map_err(|e| write_error(e, INDEXED_CUSTOMER))?;
-                }
+            Tx::Sqlite(t) => {
+                let writes = SearchWrites {
+                    removed: Vec::new(),
+                    added: customers.iter().map(fts_row).collect(),
+                };
+                t.write_search(writes)
+                    .await
+                    .map_err(|e| write_error(e.into(), INDEXED_CUSTOMER))?;
             }
             Tx::Postgres(_) => {
                 for customers in customers.chunks(GRAMS_TOGETHER) {
@@ -80,15 +83,14 @@ impl Tx {
     pub(crate) async fn reindex_customer(&mut self, customer: &Customer) -> Result<(), StoreError> {
         let id = customer.id.to_string();
         match self {
-            Tx::Sqlite(_) => {
-                let sql = Sql::new(
-                    "DELETE FROM customer_search \
-                     WHERE rowid = (SELECT search_rowid FROM customers WHERE id = $1)",
-                )
-                .arg(id);
-                self.execute(sql).await.map_err(backend)?;
-                self.index_new_customers(std::slice::from_ref(customer))
+            Tx::Sqlite(t) => {
+                let writes = SearchWrites {
+                    removed: vec![id],
+                    added: vec![fts_row(customer)],
+                };
+                t.write_search(writes)
                     .await
+                    .map_err(|e| write_error(e.into(), INDEXED_CUSTOMER))
             }
             Tx::Postgres(_) => {
                 // Only the grams that changed: a write that leaves the
@@ -128,26 +130,73 @@ fn grams_of(customer: &Customer) -> BTreeSet<String> {
     search_grams(&customer.name_key, customer.short_name.as_deref())
 }
 
-/// The `customer_search` rows of stored customers: their grams as tokens,
-/// under each customer's `search_rowid`.
-fn fts_insert(customers: &[Customer]) -> Sql {
-    let mut sql = Sql::new(
-        "INSERT INTO customer_search (rowid, grams) \
-         SELECT c.search_rowid, v.column2 FROM (VALUES ",
-    );
-    for (i, customer) in customers.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        let tokens: Vec<String> = grams_of(customer).iter().map(|g| token(g)).collect();
-        sql.push("(").push_list([
-            Value::from(customer.id.to_string()),
-            tokens.join(" ").into(),
-        ]);
-        sql.push(")");
+/// Writes to SQLite's `customer_search`, in the order made: the entries of
+/// some customers removed, then others added. A write transaction in a
+/// group holds them back to the group's `COMMIT` (`lite::Tx::write_search`),
+/// where the group's make one statement of each kind.
+///
+/// They are made from what is stored then: the entries of a customer
+/// deleted since are neither removed nor added (deleting a customer
+/// removes its entries, migration 0010), and of a customer added twice
+/// (created, then renamed), the last entry counts.
+#[derive(Debug, Default)]
+pub(crate) struct SearchWrites {
+    /// The customers, by id, whose stored entries go.
+    removed: Vec<String>,
+    /// A customer's id and its entry: its grams as tokens.
+    added: Vec<(String, String)>,
+}
+
+impl SearchWrites {
+    /// These writes, then `later`.
+    pub(crate) fn append(&mut self, mut later: SearchWrites) {
+        self.removed.append(&mut later.removed);
+        self.added.append(&mut later.added);
     }
-    sql.push(") v JOIN customers c ON c.id = v.column1");
-    sql
+
+    pub(crate) fn write(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        for ids in self.removed.chunks(MAX_BINDS) {
+            let mut sql = Sql::new(
+                "DELETE FROM customer_search WHERE rowid IN \
+                 (SELECT search_rowid FROM customers WHERE id IN (",
+            );
+            sql.push_list(ids.iter().map(String::as_str));
+            sql.push("))");
+            lite::execute(conn, &sql)?;
+        }
+        // The last entry of each customer, in the order they were added.
+        let mut seen = HashSet::new();
+        let mut last: Vec<&(String, String)> = self
+            .added
+            .iter()
+            .rev()
+            .filter(|(id, _)| seen.insert(id))
+            .collect();
+        last.reverse();
+        for rows in last.chunks(MAX_BINDS / 2) {
+            let mut sql = Sql::new(
+                "INSERT INTO customer_search (rowid, grams) \
+                 SELECT c.search_rowid, v.column2 FROM (VALUES ",
+            );
+            for (i, (id, tokens)) in rows.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(")
+                    .push_list([Value::from(id.as_str()), tokens.as_str().into()]);
+                sql.push(")");
+            }
+            sql.push(") v JOIN customers c ON c.id = v.column1");
+            lite::execute(conn, &sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// A customer's id and its `customer_search` entry: its grams as tokens.
+fn fts_row(customer: &Customer) -> (String, String) {
+    let tokens: Vec<String> = grams_of(customer).iter().map(|g| token(g)).collect();
+    (customer.id.to_string(), tokens.join(" "))
 }
 
 /// A gram as a token of `customer_search`: each character as the six hex
@@ -352,6 +401,101 @@ fn push_range(sql: &mut Sql, column: &str, (from, to): &(String, Option<String>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tuoke_app::ports::{CustomerFilter, PageRequest, Store, Visibility};
+    use tuoke_core::{
+        AuditAction, AuditEntry, CustomerDraft, CustomerId, Role, User, UserDraft, UserId,
+    };
+
+    #[expect(clippy::unwrap_used, reason = "a failed step fails the test")]
+    #[tokio::test]
+    async fn writes_sharing_a_commit_leave_the_search_index_as_if_made_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let now = chrono::Utc::now();
+        let audit = |action| AuditEntry {
+            id: uuid::Uuid::now_v7(),
+            at: now,
+            actor_id: None,
+            action,
+            entity: "customer".into(),
+            entity_id: String::new(),
+            changes: serde_json::Value::Null,
+        };
+        let draft = UserDraft {
+            username: "owner".into(),
+            display_name: None,
+            role: Role::Rep,
+            team_id: None,
+            active: true,
+        };
+        let owner = User::create(draft, UserId::from_uuid(uuid::Uuid::now_v7()), now).unwrap();
+        db.insert_user(&owner, "hash", &audit(AuditAction::Create))
+            .await
+            .unwrap();
+        let customer = |name: &str| {
+            let draft = CustomerDraft {
+                name: name.into(),
+                ..Default::default()
+            };
+            let id = CustomerId::from_uuid(uuid::Uuid::now_v7());
+            Customer::create(draft, id, owner.id, now).unwrap()
+        };
+        let renamed = customer("旧名瑞丰");
+        let new_name = CustomerDraft {
+            name: "新名星辰".into(),
+            ..renamed.to_draft()
+        };
+        let revised = renamed.revise(new_name, now).unwrap();
+        let kept = customer("保留海信");
+        // Created and deleted in the group: it had the highest search rowid.
+        let gone = customer("删除锐锋");
+
+        // The writes queue up behind a transaction holding the writer, so
+        // that one `COMMIT` takes them all.
+        let holder = db.begin().await.unwrap();
+        let (create, update, delete) = (
+            AuditAction::Create,
+            AuditAction::Update,
+            AuditAction::Delete,
+        );
+        let writes = futures_util::future::join_all([
+            Box::pin(async { db.insert_customer(&renamed, &audit(create)).await })
+                as std::pin::Pin<Box<dyn Future<Output = Result<(), StoreError>>>>,
+            Box::pin(async {
+                let updated = db.update_customer(&revised, 1, &audit(update)).await;
+                updated.map(drop)
+            }),
+            Box::pin(async { db.insert_customer(&kept, &audit(create)).await }),
+            Box::pin(async { db.insert_customer(&gone, &audit(create)).await }),
+            Box::pin(async { db.delete_customer(gone.id, 1, &audit(delete)).await }),
+            Box::pin(holder.commit()),
+        ])
+        .await;
+        assert!(writes.iter().all(Result::is_ok), "{writes:?}");
+        // Takes the search rowid the deleted customer had.
+        let later = customer("后来者");
+        db.insert_customer(&later, &audit(create)).await.unwrap();
+
+        let search = async |q: &str| {
+            let filter = CustomerFilter {
+                q: Some(tuoke_core::text::normalize_query(q)),
+                ..CustomerFilter::visible(Visibility::All)
+            };
+            let page = PageRequest {
+                limit: 50,
+                cursor: None,
+            };
+            let found = db.list_customers(&filter, &page).await.unwrap().items;
+            found.into_iter().map(|c| c.name).collect::<Vec<_>>()
+        };
+        assert_eq!(search("星辰").await, ["新名星辰"]);
+        assert_eq!(search("瑞丰").await, Vec::<String>::new());
+        assert_eq!(search("海信").await, ["保留海信"]);
+        assert_eq!(search("锐锋").await, Vec::<String>::new());
+        assert_eq!(search("后来").await, ["后来者"]);
+    }
 
     #[test]
     fn a_token_is_six_hex_digits_a_character() {
