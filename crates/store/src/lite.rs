@@ -533,7 +533,7 @@ impl Tx {
     }
 
     /// Writes to the FTS5 search index: in a group, held back and made for
-    /// the whole group in one statement just before its `COMMIT`; in a
+    /// the whole group just before its `COMMIT` ([`SearchWrites`]); in a
     /// transaction of its own, now. FTS5 keeps new entries in memory until
     /// the transaction ends, but writes them out as a segment of their own
     /// whenever a savepoint, or a statement that may have to undo itself,

@@ -130,10 +130,10 @@ fn grams_of(customer: &Customer) -> BTreeSet<String> {
     search_grams(&customer.name_key, customer.short_name.as_deref())
 }
 
-/// Writes to SQLite's `customer_search`, in the order made: the entries of
-/// some customers removed, then others added. A write transaction in a
-/// group holds them back to the group's `COMMIT` (`lite::Tx::write_search`),
-/// where the group's make one statement of each kind.
+/// Writes to SQLite's `customer_search`: the entries of some customers
+/// removed, then others added. A write transaction in a group holds them
+/// back to the group's `COMMIT` (`lite::Tx::write_search`), where all the
+/// members' writes together make one `DELETE` and one `INSERT`.
 ///
 /// They are made from what is stored then: the entries of a customer
 /// deleted since are neither removed nor added (deleting a customer
