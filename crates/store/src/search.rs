@@ -406,7 +406,6 @@ mod tests {
         AuditAction, AuditEntry, CustomerDraft, CustomerId, Role, User, UserDraft, UserId,
     };
 
-    #[expect(clippy::unwrap_used, reason = "a failed step fails the test")]
     #[tokio::test]
     async fn writes_sharing_a_commit_leave_the_search_index_as_if_made_one_by_one() {
         let dir = tempfile::tempdir().unwrap();
