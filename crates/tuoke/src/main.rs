@@ -24,7 +24,7 @@ use tuoke_store::Db;
 
 /// Tuoke (拓客): self-hosted B2B customer development.
 #[derive(Debug, Parser)]
-#[command(name = "tuoke", version, about, long_about = None)]
+#[command(name = "tuoke", version, long_about = None)]
 struct Cli {
     #[command(flatten)]
     db: DbArg,

@@ -34,7 +34,7 @@ use data::Generator;
 
 /// Benchmark Tuoke: generate data, run workloads over HTTP, print JSON lines.
 #[derive(Debug, Parser)]
-#[command(name = "tuoke-bench", version, about, long_about = None)]
+#[command(name = "tuoke-bench", version, long_about = None)]
 struct Opts {
     /// A fresh database to fill: `sqlite://PATH` or `postgres://USER@HOST/DB`.
     /// One that already has customers is refused.
