@@ -169,6 +169,27 @@ pub(crate) trait LiteRow: Sized {
     fn from_lite(row: &rusqlite::Row<'_>, at: &[usize]) -> rusqlite::Result<Self>;
 }
 
+/// The positions of the columns `names` among the statement's. A statement
+/// mostly selects them in that order (`SELECT {CUSTOMER_COLUMNS} ...`):
+/// then each name is checked once, at its place. Otherwise each is looked
+/// up by name, against every column: for a row of 25 columns that was 300
+/// name comparisons per statement run, about 4 % of the server's CPU under
+/// log-activity load (docs/PERFORMANCE.md).
+pub(crate) fn columns_named(
+    stmt: &rusqlite::Statement<'_>,
+    names: &[&str],
+) -> rusqlite::Result<Vec<usize>> {
+    let in_order = names.len() <= stmt.column_count()
+        && names
+            .iter()
+            .enumerate()
+            .all(|(i, name)| stmt.column_name(i).is_ok_and(|c| c == *name));
+    if in_order {
+        return Ok((0..names.len()).collect());
+    }
+    names.iter().map(|name| stmt.column_index(name)).collect()
+}
+
 /// The value a row reads `k`-th, at the position its plan found.
 pub(crate) fn column<T: rusqlite::types::FromSql>(
     row: &rusqlite::Row<'_>,
@@ -191,7 +212,7 @@ macro_rules! row {
 
         impl $crate::sql::LiteRow for $name {
             fn plan(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<Vec<usize>> {
-                [$(stringify!($field)),*].iter().map(|f| stmt.column_index(f)).collect()
+                $crate::sql::columns_named(stmt, &[$(stringify!($field)),*])
             }
 
             fn from_lite(row: &rusqlite::Row<'_>, at: &[usize]) -> rusqlite::Result<Self> {
@@ -222,3 +243,41 @@ macro_rules! tuple_rows {
 }
 
 tuple_rows!((A), (A, B));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn positions(select: &str) -> rusqlite::Result<Vec<usize>> {
+        let conn = rusqlite::Connection::open_in_memory()?;
+        let stmt = conn.prepare(select)?;
+        columns_named(&stmt, &["id", "name", "city"])
+    }
+
+    #[test]
+    fn columns_are_found_in_order_out_of_order_and_among_others() {
+        let at = |select| positions(select).map_err(|e| e.to_string());
+        assert_eq!(
+            at("SELECT 1 AS id, 2 AS name, 3 AS city"),
+            Ok(vec![0, 1, 2])
+        );
+        assert_eq!(
+            at("SELECT 1 AS id, 2 AS name, 3 AS city, 4 AS extra"),
+            Ok(vec![0, 1, 2])
+        );
+        assert_eq!(
+            at("SELECT 3 AS city, 1 AS id, 2 AS name"),
+            Ok(vec![1, 2, 0])
+        );
+        assert_eq!(
+            at("SELECT 0 AS extra, 1 AS id, 2 AS name, 3 AS city"),
+            Ok(vec![1, 2, 3])
+        );
+        // By name, as SQLite compares names: without regard to case.
+        assert_eq!(
+            at("SELECT 1 AS ID, 2 AS Name, 3 AS city"),
+            Ok(vec![0, 1, 2])
+        );
+        assert!(at("SELECT 1 AS id, 2 AS name").is_err());
+    }
+}
