@@ -88,8 +88,7 @@ pub(crate) fn new_token() -> (String, String) {
 
 /// Tokens are stored hashed: a leaked database does not leak sessions.
 pub(crate) fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A random password for the first administrator.

@@ -58,10 +58,7 @@ pub(crate) async fn replay(State(state): State<AppState>, req: Request, next: Ne
         h.update(parts.uri.to_string());
         h.update(b"\n");
         h.update(&bytes);
-        h.finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        hex::encode(h.finalize())
     };
     match state.app.find_idempotent_response(&actor, &key).await {
         Ok(Some(stored)) if stored.fingerprint == fingerprint => return replayed(stored),
