@@ -256,28 +256,24 @@ mod tests {
 
     #[test]
     fn columns_are_found_in_order_out_of_order_and_among_others() {
-        let at = |select| positions(select).map_err(|e| e.to_string());
-        assert_eq!(
-            at("SELECT 1 AS id, 2 AS name, 3 AS city"),
-            Ok(vec![0, 1, 2])
-        );
-        assert_eq!(
-            at("SELECT 1 AS id, 2 AS name, 3 AS city, 4 AS extra"),
-            Ok(vec![0, 1, 2])
-        );
-        assert_eq!(
-            at("SELECT 3 AS city, 1 AS id, 2 AS name"),
-            Ok(vec![1, 2, 0])
-        );
-        assert_eq!(
-            at("SELECT 0 AS extra, 1 AS id, 2 AS name, 3 AS city"),
-            Ok(vec![1, 2, 3])
-        );
-        // By name, as SQLite compares names: without regard to case.
-        assert_eq!(
-            at("SELECT 1 AS ID, 2 AS Name, 3 AS city"),
-            Ok(vec![0, 1, 2])
-        );
-        assert!(at("SELECT 1 AS id, 2 AS name").is_err());
+        let found = [
+            ("SELECT 1 AS id, 2 AS name, 3 AS city", vec![0, 1, 2]),
+            (
+                "SELECT 1 AS id, 2 AS name, 3 AS city, 4 AS extra",
+                vec![0, 1, 2],
+            ),
+            ("SELECT 3 AS city, 1 AS id, 2 AS name", vec![1, 2, 0]),
+            (
+                "SELECT 0 AS extra, 1 AS id, 2 AS name, 3 AS city",
+                vec![1, 2, 3],
+            ),
+            // By name, as SQLite compares names: without regard to case.
+            ("SELECT 1 AS ID, 2 AS Name, 3 AS city", vec![0, 1, 2]),
+        ];
+        for (select, at) in found {
+            let positions = positions(select).map_err(|e| e.to_string());
+            assert_eq!(positions, Ok(at), "{select}");
+        }
+        assert!(positions("SELECT 1 AS id, 2 AS name").is_err());
     }
 }
